@@ -1,0 +1,261 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: amlops.bcdr contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: aml_workspace
+short_description: Create, update or delete an Azure Machine Learning workspace
+version_added: 0.1.0
+description:
+  - Manages one Azure Machine Learning workspace that references existing associated resources
+    (storage account, key vault, Application Insights and, optionally, container registry) by
+    resource ID, as the disaster-recovery design asks (one workspace per region, each with its own
+    default storage, a shared key vault and registry).
+  - Idempotent; supports check mode and C(--diff). Fields that Azure fixes at creation
+    (O(location), O(storage_account), O(key_vault), O(hbi_workspace)) are never changed: asking for
+    a different value fails before any change.
+  - Calls Microsoft.MachineLearningServices api-version 2024-04-01.
+options:
+  name:
+    description: Name of the workspace (3 to 33 letters, digits, C(-) or C(_), starting with a letter or digit).
+    type: str
+    required: true
+  resource_group:
+    description: Resource group of the workspace. It must exist.
+    type: str
+    required: true
+  state:
+    description: Whether the workspace should exist.
+    type: str
+    choices: [present, absent]
+    default: present
+  location:
+    description:
+      - Azure region, for example C(eastus). Required to create the workspace.
+    type: str
+  storage_account:
+    description:
+      - Resource ID of the workspace's default storage account. Required to create; cannot change.
+      - Use a separate default storage account for each workspace of a DR pair.
+    type: str
+  key_vault:
+    description: Resource ID of the key vault. Required to create; cannot change.
+    type: str
+  application_insights:
+    description: Resource ID of the Application Insights component. Required to create.
+    type: str
+  container_registry:
+    description: Resource ID of the container registry.
+    type: str
+  description:
+    description: Description of the workspace.
+    type: str
+  friendly_name:
+    description: Display name of the workspace.
+    type: str
+  sku:
+    description: Workspace SKU.
+    type: str
+    choices: [Basic, Enterprise]
+  hbi_workspace:
+    description: Flag the workspace as holding high business impact data. Set at creation only.
+    type: bool
+  public_network_access:
+    description: Whether the workspace accepts requests from public networks.
+    type: str
+    choices: [Enabled, Disabled]
+  image_build_compute:
+    description: Name of the compute used to build environment images.
+    type: str
+  tags:
+    description: Tags of the workspace. Leave unset to keep the current tags.
+    type: dict
+  purge_tags:
+    description: Remove tags that are not in O(tags). Ignored when O(tags) is unset.
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - amlops.bcdr.azure_auth
+  - amlops.bcdr.azure_wait
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+author:
+  - amlops.bcdr maintainers
+"""
+
+EXAMPLES = r"""
+- name: Create the primary workspace of a DR pair
+  amlops.bcdr.aml_workspace:
+    name: mlw-fraud-eastus
+    resource_group: rg-fraud-eastus
+    location: eastus
+    storage_account: /subscriptions/{{ sub }}/resourceGroups/rg-fraud-eastus/providers/Microsoft.Storage/storageAccounts/stfraudeastus
+    key_vault: /subscriptions/{{ sub }}/resourceGroups/rg-fraud-shared/providers/Microsoft.KeyVault/vaults/kv-fraud
+    application_insights: /subscriptions/{{ sub }}/resourceGroups/rg-fraud-eastus/providers/Microsoft.Insights/components/appi-fraud-eastus
+    container_registry: /subscriptions/{{ sub }}/resourceGroups/rg-fraud-shared/providers/Microsoft.ContainerRegistry/registries/acrfraud
+    tags:
+      amlops.bcdr/pair: fraud
+      amlops.bcdr/role: primary
+
+- name: Delete a workspace
+  amlops.bcdr.aml_workspace:
+    name: mlw-scratch
+    resource_group: rg-scratch
+    state: absent
+"""
+
+RETURN = r"""
+workspace:
+  description: The workspace after the change (predicted in check mode). Absent after deletion.
+  returned: when O(state=present)
+  type: dict
+  contains:
+    id:
+      description: Resource ID.
+      type: str
+      sample: /subscriptions/xxx/resourceGroups/rg-fraud-eastus/providers/Microsoft.MachineLearningServices/workspaces/mlw-fraud-eastus
+    name:
+      description: Name.
+      type: str
+      sample: mlw-fraud-eastus
+    resource_group:
+      description: Resource group.
+      type: str
+      sample: rg-fraud-eastus
+    location:
+      description: Region, lower case without spaces.
+      type: str
+      sample: eastus
+    sku:
+      description: SKU name.
+      type: str
+      sample: Basic
+    tags:
+      description: Tags.
+      type: dict
+      sample: {"amlops.bcdr/pair": "fraud"}
+    storage_account:
+      description: Default storage account ID.
+      type: str
+    key_vault:
+      description: Key vault ID.
+      type: str
+    application_insights:
+      description: Application Insights ID.
+      type: str
+    container_registry:
+      description: Container registry ID, if any.
+      type: str
+    workspace_id:
+      description: The immutable GUID Azure gives the workspace (unknown in check mode before creation).
+      type: str
+      sample: 5a1b2c3d-0000-4000-8000-000000000000
+    discovery_url:
+      description: Discovery URL of the workspace's region.
+      type: str
+    mlflow_tracking_uri:
+      description: MLflow tracking URI.
+      type: str
+    provisioning_state:
+      description: Provisioning state.
+      type: str
+      sample: Succeeded
+changes:
+  description: Fields changed by an update, as C([before, after]).
+  returned: always
+  type: dict
+  sample: {"description": ["", "fraud models"]}
+"""
+
+from ansible_collections.amlops.bcdr.plugins.module_utils.ids import require_resource_id
+from ansible_collections.amlops.bcdr.plugins.module_utils.module import AzureModule, wait_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.workspace_plan import (
+    PlanError,
+    plan_workspace,
+    validate_name,
+)
+from ansible_collections.amlops.bcdr.plugins.module_utils import workspace_service as service
+
+ID_OPTIONS = {
+    "storage_account": "Microsoft.Storage/storageAccounts",
+    "key_vault": "Microsoft.KeyVault/vaults",
+    "application_insights": "Microsoft.Insights/components",
+    "container_registry": "Microsoft.ContainerRegistry/registries",
+}
+DESIRED_OPTIONS = ("location", "description", "friendly_name", "sku", "hbi_workspace",
+                   "public_network_access", "image_build_compute", "tags", "purge_tags") + tuple(ID_OPTIONS)
+
+
+def main():
+    argument_spec = dict(
+        name=dict(type="str", required=True),
+        resource_group=dict(type="str", required=True),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        location=dict(type="str"),
+        storage_account=dict(type="str"),
+        key_vault=dict(type="str"),
+        application_insights=dict(type="str"),
+        container_registry=dict(type="str"),
+        description=dict(type="str"),
+        friendly_name=dict(type="str"),
+        sku=dict(type="str", choices=["Basic", "Enterprise"]),
+        hbi_workspace=dict(type="bool"),
+        public_network_access=dict(type="str", choices=["Enabled", "Disabled"]),
+        image_build_compute=dict(type="str"),
+        tags=dict(type="dict"),
+        purge_tags=dict(type="bool", default=True),
+    )
+    argument_spec.update(wait_argument_spec())
+    module = AzureModule(argument_spec=argument_spec, supports_check_mode=True)
+    params = module.params
+    name, group, state = params["name"], params["resource_group"], params["state"]
+
+    # Bad input fails here, before any call to Azure.
+    try:
+        validate_name(name)
+        for option, resource_type in ID_OPTIONS.items():
+            if params[option]:
+                require_resource_id(params[option], resource_type, option)
+    except (PlanError, ValueError) as exc:
+        module.fail_json(msg=str(exc))
+
+    desired = {k: params[k] for k in DESIRED_OPTIONS}
+    with module.azure_errors("workspace %s" % name):
+        clients = module.clients
+        current = service.get_workspace(clients, group, name)
+        try:
+            plan = plan_workspace(desired, current, state)
+        except PlanError as exc:
+            module.fail_json(msg=str(exc))
+
+        result = dict(changed=plan["action"] != "none", changes=plan["changes"])
+        if module._diff:
+            result["diff"] = dict(before=current or {}, after=plan["after"] or {})
+        after = plan["after"]
+        if plan["action"] != "none" and not module.check_mode:
+            timeout = params["wait_timeout"] if params["wait"] else 0
+            if plan["action"] == "create":
+                after = service.create_workspace(clients, group, name, plan["after"], timeout)
+            elif plan["action"] == "update":
+                after = service.update_workspace(clients, group, name, plan["patch"], timeout)
+            else:
+                service.delete_workspace(clients, group, name, timeout)
+                after = None
+        elif plan["action"] == "create":
+            after = dict(plan["after"], name=name, resource_group=group)
+        if state == "present":
+            result["workspace"] = after
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
