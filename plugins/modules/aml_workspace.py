@@ -18,8 +18,8 @@ description:
     resource ID, as the disaster-recovery design asks (one workspace per region, each with its own
     default storage, a shared key vault and registry).
   - Idempotent; supports check mode and C(--diff). Fields that Azure fixes at creation
-    (O(location), O(storage_account), O(key_vault), O(hbi_workspace)) are never changed: asking for
-    a different value fails before any change.
+    (O(location), O(storage_account), O(key_vault), O(hbi_workspace)) are never changed; asking
+    for a different value fails before any change.
   - Calls Microsoft.MachineLearningServices api-version 2024-04-01.
 options:
   name:
