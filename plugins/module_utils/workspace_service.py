@@ -65,7 +65,14 @@ def list_workspaces(clients, resource_group=None):
     return [workspace_to_dict(ws) for ws in pages]
 
 
-def create_workspace(clients, resource_group, name, after, wait_timeout):
+def _finish(clients, poller, resource_group, name, wait, wait_timeout, what):
+    """Wait (bounded) for the operation, or with ``wait: false`` return the state as it is now."""
+    if wait:
+        return workspace_to_dict(wait_for_lro(poller, wait_timeout, what))
+    return get_workspace(clients, resource_group, name)
+
+
+def create_workspace(clients, resource_group, name, after, wait=True, wait_timeout=900):
     body = ml_models.Workspace(
         location=after["location"],
         tags=after.get("tags") or None,
@@ -82,18 +89,19 @@ def create_workspace(clients, resource_group, name, after, wait_timeout):
         image_build_compute=after.get("image_build_compute"),
     )
     poller = clients.ml().workspaces.begin_create_or_update(resource_group, name, body)
-    return workspace_to_dict(wait_for_lro(poller, wait_timeout, "workspace %s to be created" % name))
+    return _finish(clients, poller, resource_group, name, wait, wait_timeout, "workspace %s to be created" % name)
 
 
-def update_workspace(clients, resource_group, name, patch, wait_timeout):
+def update_workspace(clients, resource_group, name, patch, wait=True, wait_timeout=900):
     fields = dict(patch)
     if "sku" in fields:
         fields["sku"] = ml_models.Sku(name=fields["sku"], tier=fields["sku"])
     body = ml_models.WorkspaceUpdateParameters(**fields)
     poller = clients.ml().workspaces.begin_update(resource_group, name, body)
-    return workspace_to_dict(wait_for_lro(poller, wait_timeout, "workspace %s to be updated" % name))
+    return _finish(clients, poller, resource_group, name, wait, wait_timeout, "workspace %s to be updated" % name)
 
 
-def delete_workspace(clients, resource_group, name, wait_timeout):
+def delete_workspace(clients, resource_group, name, wait=True, wait_timeout=900):
     poller = clients.ml().workspaces.begin_delete(resource_group, name)
-    wait_for_lro(poller, wait_timeout, "workspace %s to be deleted" % name)
+    if wait:
+        wait_for_lro(poller, wait_timeout, "workspace %s to be deleted" % name)

@@ -176,6 +176,7 @@ changes:
   sample: {"description": ["", "fraud models"]}
 """
 
+from ansible_collections.amlops.bcdr.plugins.module_utils.diff import make_diff
 from ansible_collections.amlops.bcdr.plugins.module_utils.ids import require_resource_id
 from ansible_collections.amlops.bcdr.plugins.module_utils.module import AzureModule, wait_argument_spec
 from ansible_collections.amlops.bcdr.plugins.module_utils.workspace_plan import (
@@ -202,7 +203,7 @@ def main():
         state=dict(type="str", choices=["present", "absent"], default="present"),
         location=dict(type="str"),
         storage_account=dict(type="str"),
-        key_vault=dict(type="str"),
+        key_vault=dict(type="str", no_log=False),
         application_insights=dict(type="str"),
         container_registry=dict(type="str"),
         description=dict(type="str"),
@@ -239,16 +240,16 @@ def main():
 
         result = dict(changed=plan["action"] != "none", changes=plan["changes"])
         if module._diff:
-            result["diff"] = dict(before=current or {}, after=plan["after"] or {})
+            result["diff"] = make_diff(current, plan["after"])
         after = plan["after"]
         if plan["action"] != "none" and not module.check_mode:
-            timeout = params["wait_timeout"] if params["wait"] else 0
+            wait = dict(wait=params["wait"], wait_timeout=params["wait_timeout"])
             if plan["action"] == "create":
-                after = service.create_workspace(clients, group, name, plan["after"], timeout)
+                after = service.create_workspace(clients, group, name, plan["after"], **wait)
             elif plan["action"] == "update":
-                after = service.update_workspace(clients, group, name, plan["patch"], timeout)
+                after = service.update_workspace(clients, group, name, plan["patch"], **wait)
             else:
-                service.delete_workspace(clients, group, name, timeout)
+                service.delete_workspace(clients, group, name, **wait)
                 after = None
         elif plan["action"] == "create":
             after = dict(plan["after"], name=name, resource_group=group)

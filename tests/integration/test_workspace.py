@@ -16,7 +16,9 @@ def pair_vars(pair):
     return dict(pair=pair, pair_name="it")
 
 
-def test_check_apply_idempotent_info(emulator, run_playbook, pair_vars):
+def test_check_apply_idempotent_info(emulator, run_playbook, pair):
+    # A pair name of its own, so that the workspaces do not exist yet whatever ran before.
+    pair_vars = dict(pair=pair, pair_name="fresh")
     before = emulator.state()
 
     check = run_playbook("workspace_pair.yml", pair_vars, check=True, diff=True)
@@ -44,7 +46,7 @@ def test_check_apply_idempotent_info(emulator, run_playbook, pair_vars):
 
     info = again.task("Read the pair back")["result"]["workspaces"]
     assert sorted((w["name"], w["tags"]["amlops.bcdr/role"]) for w in info) == [
-        ("mlw-it-eastus", "primary"), ("mlw-it-westus", "secondary")]
+        ("mlw-fresh-eastus", "primary"), ("mlw-fresh-westus", "secondary")]
     primary = [w for w in info if w["tags"]["amlops.bcdr/role"] == "primary"][0]
     assert primary["storage_account"].lower() == pair_vars["pair"]["primary"]["storage_account"].lower()
 
