@@ -311,11 +311,11 @@ class Engine:
         """Location of the resource or its nearest stored ancestor (None at subscription level)."""
         k = key_of(resource_id)
         with self.store.lock:
-            while k:
+            while k:     # one segment at a time: collection paths have an odd length
                 r = self.store.resources.get(k)
                 if r is not None and isinstance(r.get("location"), str):
                     return regions.normalize(r["location"])
-                k = parent_id(k)
+                k = k.rsplit("/", 1)[0]
         return None
 
     @staticmethod
