@@ -213,7 +213,13 @@ class Engine:
         if match is not None and self.config.get("strict_responses"):
             status, out_headers, body_out = self._check_response(
                 match, method, path, status, out_headers, body_out)
-        out_headers = {**rl_headers, **out_headers}
+        rid_header = str(uuid.uuid4())
+        out_headers = {"x-ms-request-id": rid_header,
+                       "x-ms-correlation-request-id":
+                           headers.get("x-ms-correlation-request-id") or rid_header,
+                       **rl_headers, **out_headers}
+        if body_out is not None:
+            out_headers.setdefault("Content-Type", "application/json; charset=utf-8")
         if match is not None and self.recorder is not None and match.exact_version:
             self.recorder.record(method, url or path, headers, body, status, out_headers, body_out)
         return status, out_headers, body_out

@@ -174,14 +174,14 @@ class Handler(BaseHTTPRequestHandler):
         h = {"Cache-Control": "no-cache", "Date": self.date_time_string()}
         if payload or (body is not None and self.command != "HEAD"):
             h["Content-Type"] = "application/json; charset=utf-8"
-        if arm:
-            rid = str(uuid.uuid4())
-            h["x-ms-request-id"] = rid
-            h["x-ms-correlation-request-id"] = self.headers.get("x-ms-correlation-request-id") or rid
+        h.update(headers or {})
+        if arm:      # the engine sets them for ARM answers; errors raised before it get them here
+            rid = h.setdefault("x-ms-request-id", str(uuid.uuid4()))
+            h.setdefault("x-ms-correlation-request-id",
+                         self.headers.get("x-ms-correlation-request-id") or rid)
             h["x-ms-routing-request-id"] = "LOCAL:" + rid
             if self.headers.get("x-ms-client-request-id"):
                 h["x-ms-client-request-id"] = self.headers["x-ms-client-request-id"]
-        h.update(headers or {})
         h["Content-Length"] = str(len(payload))
         lines = [f"HTTP/1.1 {status} {STATUS_TEXT.get(status, 'Status')}"]
         lines += [f"{k}: {v}" for k, v in h.items()]
