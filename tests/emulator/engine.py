@@ -494,10 +494,12 @@ class Engine:
         return op
 
     def _prune_operations(self, now):
-        if len(self.store.operations) < 2000:
+        """Finished operations are kept 10 minutes (for late pollers), so state.json, which
+        is rewritten on every mutation, stays small."""
+        if len(self.store.operations) < 200:
             return
         for oid, op in list(self.store.operations.items()):
-            if op["status"] != "InProgress" and op.get("end", now) < now - 3600:
+            if op["status"] != "InProgress" and op.get("end", now) < now - 600:
                 del self.store.operations[oid]
 
     def lro_headers(self, op, location=False, async_op=True):
@@ -609,7 +611,7 @@ class Engine:
             if match.is_lro and match.method in ("POST",) and status in (200, 201, 204) \
                     and not ({"location", "azure-asyncoperation"} & {h.lower() for h in headers}) \
                     and 202 in match.success_codes:
-                return self.ctx.start_operation(match, request, status, body)
+                status, body, headers = self.ctx.start_operation(match, request, status, body)
             return status, headers, body
         if match.method == "PUT":
             return self._put(match, request)

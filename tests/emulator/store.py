@@ -74,8 +74,10 @@ class Store:
                     "principals": self.principals, "faults": self.faults, "extra": self.extra}
             tmp = self.path + ".tmp"
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            # json.dumps (C encoder) is ~5x faster than json.dump's chunked Python path
+            text = json.dumps(data, separators=(",", ":"))
             with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(data, f, separators=(",", ":"))
+                f.write(text)
             os.replace(tmp, self.path)
             self._dirty = False
 
