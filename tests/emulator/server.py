@@ -11,11 +11,11 @@ TCP_NODELAY (loopback round trips stay in the low milliseconds).
 import json
 import logging
 import os
+import re
 import signal
 import socket
 import ssl
 import sys
-import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -133,6 +133,9 @@ class Emulator:
             azurite_url = getattr(self.azurite, "blob_url", None)
             if callable(azurite_url):
                 azurite_url = azurite_url()
+            if not azurite_url and hasattr(self.azurite, "blob_endpoint"):
+                # 'http://127.0.0.1:PORT/<account>/' -> 'http://127.0.0.1:PORT'
+                azurite_url = self.azurite.blob_endpoint("account").rstrip("/").rsplit("/", 1)[0]
         return {"arm_url": self.arm_url, "ca_cert": self.ca, "pid": pid,
                 "tenant_id": self.directory.tenant_id,
                 "subscription_id": self.directory.subscription_id,
@@ -196,7 +199,8 @@ class Handler(BaseHTTPRequestHandler):
         emu = self.server.emulator
         raw = self._read_body()
         parts = urlsplit(self.path)
-        path = parts.path
+        # ARM tolerates doubled slashes ('/' + a scope that starts with '/')
+        path = re.sub(r"/{2,}", "/", parts.path)
         query = parse_qs(parts.query, keep_blank_values=True)
         try:
             if path.startswith("/_emulator/") or path == "/_emulator":
