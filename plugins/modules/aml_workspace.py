@@ -177,7 +177,7 @@ changes:
 """
 
 from ansible_collections.amlops.bcdr.plugins.module_utils.diff import make_diff
-from ansible_collections.amlops.bcdr.plugins.module_utils.ids import require_resource_id
+from ansible_collections.amlops.bcdr.plugins.module_utils.ids import build_resource_id, require_resource_id
 from ansible_collections.amlops.bcdr.plugins.module_utils.module import AzureModule, wait_argument_spec
 from ansible_collections.amlops.bcdr.plugins.module_utils.workspace_plan import (
     PlanError,
@@ -252,7 +252,10 @@ def main():
                 service.delete_workspace(clients, group, name, **wait)
                 after = None
         elif plan["action"] == "create":
-            after = dict(plan["after"], name=name, resource_group=group)
+            # Check mode: predict what Azure will return, so later tasks can use the ID.
+            after = dict(plan["after"], name=name, resource_group=group, workspace_id=None,
+                         id=build_resource_id(module.auth.subscription_id, group,
+                                              "Microsoft.MachineLearningServices/workspaces", [name]))
         if state == "present":
             result["workspace"] = after
     module.exit_json(**result)
