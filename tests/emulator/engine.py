@@ -739,6 +739,7 @@ class Engine:
             raise ArmError(412, "PreconditionFailed", "The resource does not exist (If-Match: *).")
 
     def _check_parent(self, match, rid, body, claims):
+        """404 unless the parent exists; returns the ID of a parent created implicitly."""
         parent = parent_id(rid)
         if parent is None or key_of(parent).count("/") <= 2:     # subscription scope
             return
@@ -754,7 +755,7 @@ class Engine:
             grand = parent_id(parent)
             if grand is not None and key_of(grand) in self.store.resources:
                 self._create_implicit_parent(match, parent, body, claims)
-                return
+                return parent
             parent = grand
         raise ArmError(404, "ParentResourceNotFound",
                        f"Can not perform requested operation on nested resource. Parent resource "
@@ -863,10 +864,15 @@ class Engine:
         body = copy.deepcopy(request.body) if isinstance(request.body, dict) else {}
         schema = self._resource_schema(match)
         self._validate_location(match, body, schema, existing)
-        self._check_parent(match, rid, body, request.principal)
+        implicit = self._check_parent(match, rid, body, request.principal)
         stored = strip_read_only(match, body, drop_unknown=not match.exact_version)
-        return self._write(match, request, rid, stored, existing, schema,
-                           creating=existing is None)
+        try:
+            return self._write(match, request, rid, stored, existing, schema,
+                               creating=existing is None)
+        except Exception:
+            if implicit:             # a refused first version leaves no container behind
+                self.store.delete(implicit)
+            raise
 
     def _patch(self, match, request):
         rid = request.resource_id
