@@ -502,11 +502,18 @@ class Engine:
             if op["status"] != "InProgress" and op.get("end", now) < now - 600:
                 del self.store.operations[oid]
 
+    @staticmethod
+    def poll_hint(op):
+        """Tell pollers when to come back, as ARM does with Retry-After; in milliseconds
+        (azure-core reads retry-after-ms first) because emulated operations take tens of ms."""
+        remaining = op["due"] - time.time()
+        return {"retry-after-ms": str(max(10, min(int(remaining * 1000) + 1, 5000)))}
+
     def lro_headers(self, op, location=False, async_op=True):
         base = (f"{self.arm_url}/subscriptions/{self.directory.subscription_id}/providers/"
                 f"{op['namespace']}/locations/{op['location']}")
         q = "?" + urlencode({"api-version": op["api_version"]})
-        h = {}
+        h = self.poll_hint(op) if op.get("status") == "InProgress" else {}
         if async_op:
             h["Azure-AsyncOperation"] = f"{base}/operationStatuses/{op['id']}{q}"
         if location:
@@ -580,7 +587,7 @@ class Engine:
                     op.get("final_state_via") == "azure-async-operation" and \
                     isinstance(op.get("final_body"), dict):
                 body = {**op["final_body"], **body}
-            return 200, {}, body
+            return 200, (self.poll_hint(op) if status == "InProgress" else {}), body
         # operationResults (the Location URL)
         if status == "InProgress":
             return 202, self.lro_headers(op, location=True, async_op=False), None
