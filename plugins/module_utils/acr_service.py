@@ -26,11 +26,16 @@ def _location(value):
     return (value or "").replace(" ", "").lower()
 
 
+def _text(value):
+    """SDK enums are str subclasses whose str() is 'SkuName.PREMIUM' on Python 3.11+: keep the value."""
+    return getattr(value, "value", value)
+
+
 def _status(status):
     """Status model -> its display status ('Ready'), or None."""
     if status is None:
         return None
-    return getattr(status, "display_status", None)
+    return _text(getattr(status, "display_status", None))
 
 
 def registry_to_dict(reg):
@@ -42,13 +47,13 @@ def registry_to_dict(reg):
         name=reg.name,
         resource_group=parse_resource_id(reg.id).resource_group if reg.id else None,
         location=_location(reg.location),
-        sku=reg.sku.name if reg.sku is not None else None,
+        sku=_text(reg.sku.name) if reg.sku is not None else None,
         tags=dict(reg.tags or {}),
         login_server=props.login_server if props is not None else None,
         admin_user_enabled=bool(props.admin_user_enabled) if props is not None else False,
-        public_network_access=(props.public_network_access if props is not None else None) or "Enabled",
-        zone_redundancy=(props.zone_redundancy if props is not None else None) or "Disabled",
-        provisioning_state=props.provisioning_state if props is not None else None,
+        public_network_access=_text(props.public_network_access if props is not None else None) or "Enabled",
+        zone_redundancy=_text(props.zone_redundancy if props is not None else None) or "Disabled",
+        provisioning_state=_text(props.provisioning_state) if props is not None else None,
         creation_date=created.isoformat() if hasattr(created, "isoformat") else created,
     )
 
@@ -60,10 +65,10 @@ def replication_to_dict(rep):
         id=rep.id,
         name=rep.name,
         location=_location(rep.location),
-        zone_redundancy=(props.zone_redundancy if props is not None else None) or "Disabled",
+        zone_redundancy=_text(props.zone_redundancy if props is not None else None) or "Disabled",
         region_endpoint_enabled=True if endpoint is None else bool(endpoint),
         tags=dict(rep.tags or {}),
-        provisioning_state=props.provisioning_state if props is not None else None,
+        provisioning_state=_text(props.provisioning_state) if props is not None else None,
         status=_status(props.status) if props is not None else None,
     )
 

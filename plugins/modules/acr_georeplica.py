@@ -18,15 +18,15 @@ description:
     pair pull images from their own region and the registry survives a regional outage.
   - Geo-replication is a Premium feature. A Basic or Standard registry is refused before any change,
     unless O(allow_sku_upgrade=true), in which case the registry is first upgraded to Premium (and the
-    upgrade is reported in RV(changes.sku)).
+    upgrade is reported in RV(changes) under C(sku)).
   - Replicas that are not listed are kept, unless O(purge=true). The replication of the registry's home
-    region is Azure's own and is never managed here: listing the home region is an error, and it is
+    region is Azure's own and is never managed here; listing the home region is an error, and it is
     never removed.
-  - Idempotent: replicas are matched by region (C(West US) and C(westus) are the same) and only the
+  - Idempotent. Replicas are matched by region (C(West US) and C(westus) are the same) and only the
     fields the module manages are compared, so a replica that already matches is neither updated nor
     reported as changed. Supports check mode and C(--diff); check mode predicts the exact changes.
   - Replicas are created, updated and removed one after the other, each long-running operation waited
-    for within O(wait_timeout): Azure serialises writes to one registry, and a DR pair adds one or two
+    for within O(wait_timeout). Azure serialises writes to one registry, and a DR pair adds one or two
     regions, so parallel calls would only risk conflicts for no gain.
   - Calls Microsoft.ContainerRegistry api-version 2023-07-01.
 options:
@@ -87,13 +87,15 @@ notes:
     is always waited for, because Azure refuses replicas until the registry is Premium.
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
 seealso:
   - module: amlops.bcdr.container_registry
 author:
-  - amlops.bcdr maintainers
+  - amlops.bcdr maintainers (@amlops)
 """
 
 EXAMPLES = r"""
@@ -219,8 +221,8 @@ def _diff_view(sku, replicas):
 
 
 def _public_replica(replica):
-    return dict((k, replica.get(k)) for k in ("name", "location", "zone_redundancy", "region_endpoint_enabled",
-                                               "tags", "provisioning_state", "status"))
+    keys = ("name", "location", "zone_redundancy", "region_endpoint_enabled", "tags", "provisioning_state", "status")
+    return dict((k, replica.get(k)) for k in keys)
 
 
 def resolve_target(params):

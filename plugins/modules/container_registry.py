@@ -72,13 +72,15 @@ extends_documentation_fragment:
   - amlops.bcdr.azure_wait
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
 seealso:
   - module: amlops.bcdr.acr_georeplica
 author:
-  - amlops.bcdr maintainers
+  - amlops.bcdr maintainers (@amlops)
 """
 
 EXAMPLES = r"""
