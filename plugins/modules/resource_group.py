@@ -1,0 +1,151 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: amlops.bcdr contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: resource_group
+short_description: Create, tag or delete an Azure resource group
+version_added: 0.1.0
+description:
+  - Manages one resource group, for example the group of each region of a DR pair.
+  - An existing group is adopted as it is; when it already matches the options, the module reports no change.
+  - Idempotent; supports check mode and C(--diff). O(location) is fixed when the group is created;
+    asking for a different value fails before any change.
+  - Deleting a group deletes everything in it. A group that holds resources is deleted only with
+    O(force_delete_nonempty=true); without it the module fails (in check mode too), listing what is in it.
+  - Calls Microsoft.Resources api-version 2021-04-01.
+options:
+  name:
+    description: Name of the resource group (1 to 90 letters, digits, C(-), C(_), C(.), C(\() and C(\)), not ending with C(.)).
+    type: str
+    required: true
+  state:
+    description: Whether the group should exist.
+    type: str
+    choices: [present, absent]
+    default: present
+  location:
+    description: Azure region, for example C(eastus). Required to create the group; cannot change.
+    type: str
+  force_delete_nonempty:
+    description:
+      - With O(state=absent), delete the group even if it holds resources (they are deleted with it).
+    type: bool
+    default: false
+  tags:
+    description: Tags of the group. Leave unset to keep the current tags.
+    type: dict
+  purge_tags:
+    description: Remove tags that are not in O(tags). Ignored when O(tags) is unset.
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - amlops.bcdr.azure_auth
+  - amlops.bcdr.azure_wait
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+author:
+  - amlops.bcdr maintainers
+"""
+
+EXAMPLES = r"""
+- name: Resource group of the primary region
+  amlops.bcdr.resource_group:
+    name: rg-fraud-eastus
+    location: eastus
+    tags:
+      amlops.bcdr/pair: fraud
+      amlops.bcdr/role: primary
+
+- name: Delete a scratch group and everything in it
+  amlops.bcdr.resource_group:
+    name: rg-scratch
+    state: absent
+    force_delete_nonempty: true
+"""
+
+RETURN = r"""
+resource_group:
+  description: The group after the change (predicted in check mode). Absent after deletion.
+  returned: when O(state=present)
+  type: dict
+  contains:
+    id:
+      description: Resource ID.
+      type: str
+      sample: /subscriptions/xxx/resourceGroups/rg-fraud-eastus
+    name:
+      description: Name.
+      type: str
+      sample: rg-fraud-eastus
+    location:
+      description: Region, lower case without spaces.
+      type: str
+      sample: eastus
+    tags:
+      description: Tags.
+      type: dict
+      sample: {"amlops.bcdr/pair": "fraud"}
+    provisioning_state:
+      description: Provisioning state (unknown in check mode before creation).
+      type: str
+      sample: Succeeded
+    managed_by:
+      description: ID of the resource that manages the group, if any.
+      type: str
+      sample: null
+changes:
+  description: Fields changed by an update, as C([before, after]).
+  returned: always
+  type: dict
+  sample: {"tags": [{}, {"amlops.bcdr/pair": "fraud"}]}
+"""
+
+from functools import partial
+
+from ansible_collections.amlops.bcdr.plugins.module_utils.arm_plan import (
+    RESOURCE_GROUP,
+    check_group_delete,
+    validate_resource_group_name,
+)
+from ansible_collections.amlops.bcdr.plugins.module_utils.arm_runner import run_resource
+from ansible_collections.amlops.bcdr.plugins.module_utils.arm_services import ResourceGroups
+from ansible_collections.amlops.bcdr.plugins.module_utils.module import AzureModule, wait_argument_spec
+
+
+def main():
+    argument_spec = dict(
+        name=dict(type="str", required=True),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        location=dict(type="str"),
+        force_delete_nonempty=dict(type="bool", default=False),
+        tags=dict(type="dict"),
+        purge_tags=dict(type="bool", default=True),
+    )
+    argument_spec.update(wait_argument_spec())
+    module = AzureModule(argument_spec=argument_spec, supports_check_mode=True)
+    params = module.params
+    service = ResourceGroups()
+
+    def prepare(clients, current, desired):
+        if params["state"] == "absent" and current is not None:
+            check_group_delete(params["name"], service.contents(clients, params["name"]),
+                               params["force_delete_nonempty"])
+        return desired
+
+    desired = dict((k, params[k]) for k in ("location", "tags", "purge_tags"))
+    run_resource(module, service, RESOURCE_GROUP, desired, "resource_group",
+                 validators=[partial(validate_resource_group_name, params["name"])], prepare=prepare)
+
+
+if __name__ == "__main__":
+    main()
