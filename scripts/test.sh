@@ -32,14 +32,21 @@ want oav && run "oav validate-traffic over the recorded traffic" "$PY" -m emulat
 
 if want sanity; then
   sanity() {
-    local dest="$ROOT/build/sanity/ansible_collections/amlops/bcdr"
-    rm -rf "$ROOT/build/sanity" && mkdir -p "$dest"
-    # ansible-test wants the collection at ansible_collections/<ns>/<name> and reads git-tracked
-    # files; copy what git knows (tracked + new, not ignored) into a fresh tree.
+    # ansible-test wants the collection at ansible_collections/<ns>/<name>, in a git repository of its
+    # own (inside this repo's ignored build/ it would see no files): copy what git knows (tracked and
+    # new, not ignored) into a fresh tree outside the checkout.
+    local top dest
+    top=$(mktemp -d)
+    dest="$top/ansible_collections/amlops/bcdr"
+    mkdir -p "$dest"
     (cd "$ROOT" && git ls-files -co --exclude-standard | grep -v '^tests/emulator/specs/' |
       while read -r f; do [ -e "$f" ] && printf '%s\n' "$f"; done | tar -cf - -T -) | tar -xf - -C "$dest"
+    (cd "$dest" && git init -q && git add -A)
     prime_ansible_test_pip
-    (cd "$dest" && "$VENV/bin/ansible-test" sanity --venv --python "$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" --color no)
+    local rc=0
+    (cd "$dest" && "$VENV/bin/ansible-test" sanity --venv --python "$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" --color no) || rc=$?
+    rm -rf "$top"
+    return $rc
   }
   run "ansible-test sanity" sanity
 fi

@@ -85,11 +85,13 @@ extends_documentation_fragment:
   - amlops.bcdr.azure_wait
 attributes:
   check_mode:
+    description: Can run in check mode and return the predicted workspace (and its ID) without changing anything.
     support: full
   diff_mode:
+    description: Returns the workspace before and after the change.
     support: full
 author:
-  - amlops.bcdr maintainers
+  - amlops.bcdr maintainers (@amlops)
 """
 
 EXAMPLES = r"""

@@ -31,12 +31,14 @@ extends_documentation_fragment:
   - amlops.bcdr.azure_auth
 attributes:
   check_mode:
+    description: Can run in check mode.
     support: full
     details: This module changes nothing.
   diff_mode:
+    description: Does not return a diff.
     support: none
 author:
-  - amlops.bcdr maintainers
+  - amlops.bcdr maintainers (@amlops)
 """
 
 EXAMPLES = r"""
@@ -71,7 +73,8 @@ workspaces:
       container_registry: /subscriptions/xxx/resourceGroups/rg-fraud-shared/providers/Microsoft.ContainerRegistry/registries/acrfraud
       workspace_id: 5a1b2c3d-0000-4000-8000-000000000000
       discovery_url: https://eastus.api.azureml.ms/discovery
-      mlflow_tracking_uri: azureml://eastus.api.azureml.ms/mlflow/v1.0/subscriptions/xxx/resourceGroups/rg-fraud-eastus/providers/Microsoft.MachineLearningServices/workspaces/mlw-fraud-eastus
+      mlflow_tracking_uri: >-
+        azureml://eastus.api.azureml.ms/mlflow/v1.0/subscriptions/xxx/resourceGroups/rg-fraud-eastus/providers/Microsoft.MachineLearningServices/workspaces/mlw-fraud-eastus
       provisioning_state: Succeeded
 """
 

