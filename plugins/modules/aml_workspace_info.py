@@ -74,7 +74,7 @@ workspaces:
       workspace_id: 5a1b2c3d-0000-4000-8000-000000000000
       discovery_url: https://eastus.api.azureml.ms/discovery
       mlflow_tracking_uri: >-
-        azureml://eastus.api.azureml.ms/mlflow/v1.0/subscriptions/xxx/resourceGroups/rg-fraud-eastus/providers/Microsoft.MachineLearningServices/workspaces/mlw-fraud-eastus
+        azureml://eastus.api.azureml.ms/mlflow/v1.0/subscriptions/xxx/resourceGroups/rg-fraud-eastus/providers/Microsoft.MachineLearningServices/workspaces/mlw-a
       provisioning_state: Succeeded
 """
 
