@@ -73,8 +73,7 @@ workspaces:
       container_registry: /subscriptions/xxx/resourceGroups/rg-fraud-shared/providers/Microsoft.ContainerRegistry/registries/acrfraud
       workspace_id: 5a1b2c3d-0000-4000-8000-000000000000
       discovery_url: https://eastus.api.azureml.ms/discovery
-      mlflow_tracking_uri: >-
-        azureml://eastus.api.azureml.ms/mlflow/v1.0/subscriptions/xxx/resourceGroups/rg-fraud-eastus/providers/Microsoft.MachineLearningServices/workspaces/mlw-a
+      mlflow_tracking_uri: azureml://eastus.api.azureml.ms/mlflow/v1.0/subscriptions/xxx/resourceGroups/rg-fraud-eastus/providers/...
       provisioning_state: Succeeded
 """
 
