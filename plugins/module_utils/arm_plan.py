@@ -26,8 +26,10 @@ class PlanError(ValueError):
     """Bad input, or a desired state that cannot be reached from the current one."""
 
 
-class ResourceSpec(namedtuple("ResourceSpec", ("label", "required", "updatable", "immutable", "one_way",
-                                                "create_defaults", "case_insensitive"))):
+_SPEC_FIELDS = ("label", "required", "updatable", "immutable", "one_way", "create_defaults", "case_insensitive")
+
+
+class ResourceSpec(namedtuple("ResourceSpec", _SPEC_FIELDS)):
     """What ``plan_resource`` needs to know about one resource type.
 
     ``label``: 'storage account', used in messages. ``required``: fields needed to create it.
@@ -132,7 +134,7 @@ def check_group_delete(name, contents, force):
     ``contents``: the IDs (or names) of the resources in the group.
     """
     if contents and not force:
-        shown = ", ".join(str(c).rstrip("/").split("/")[-1] for c in contents[:5])
+        shown = ", ".join(str(c).rstrip("/").rsplit("/", 1)[-1] for c in contents[:5])
         more = " and %d more" % (len(contents) - 5) if len(contents) > 5 else ""
         raise PlanError("resource group %s holds %d resource(s) (%s%s); set force_delete_nonempty: true to delete "
                         "it with everything in it" % (name, len(contents), shown, more))

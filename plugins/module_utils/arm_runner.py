@@ -16,6 +16,22 @@ from ansible_collections.amlops.bcdr.plugins.module_utils.arm_plan import PlanEr
 from ansible_collections.amlops.bcdr.plugins.module_utils.diff import make_diff
 
 
+def tracked_argument_spec(in_resource_group=True, **options):
+    """name, resource_group, state, location, tags, purge_tags (documented by each module and the
+    ``amlops.bcdr.azure_tracked_resource`` fragment), plus the type's own ``options``."""
+    spec = dict(
+        name=dict(type="str", required=True),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        location=dict(type="str"),
+        tags=dict(type="dict"),
+        purge_tags=dict(type="bool", default=True),
+    )
+    if in_resource_group:
+        spec["resource_group"] = dict(type="str", required=True)
+    spec.update(options)
+    return spec
+
+
 def run_resource(module, service, spec, desired, result_key, validators=(), prepare=None):
     """Run one tracked-resource module to its end (exit_json or fail_json).
 

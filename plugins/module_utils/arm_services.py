@@ -68,6 +68,19 @@ def _finish(poller, wait, wait_timeout, what, reread, to_dict):
     return reread()
 
 
+def _rest_properties(names, fields):
+    """{restName: value} for the module fields in ``names`` ({field: restName}) that are set."""
+    return dict((names[k], v) for k, v in fields.items() if k in names and v is not None)
+
+
+def _body(properties, **top):
+    """A REST request body: the top-level fields that are not None, and ``properties`` when there are any."""
+    body = dict((k, v) for k, v in top.items() if v is not None)
+    if properties:
+        body["properties"] = properties
+    return body
+
+
 def _tracked(resource, **fields):
     """The fields every tracked resource returns, plus the type's own."""
     out = dict(id=resource.id, name=resource.name, resource_group=_group_of(resource.id),
@@ -150,24 +163,18 @@ class StorageAccounts(Service):
         return _absent_is_none(lambda: self.to_dict(clients.storage().storage_accounts.get_properties(resource_group, name)))
 
     def _properties(self, fields):
-        return dict((self.PROPERTIES[k], v) for k, v in fields.items() if k in self.PROPERTIES and v is not None)
+        return _rest_properties(self.PROPERTIES, fields)
 
     def create(self, clients, resource_group, name, after, wait=True, wait_timeout=900):
-        body = {"location": after["location"], "kind": after["kind"], "sku": {"name": after["sku"]},
-                "tags": after.get("tags") or {}, "properties": self._properties(after)}
+        body = _body(self._properties(after), location=after["location"], kind=after["kind"],
+                     sku={"name": after["sku"]}, tags=after.get("tags") or {})
         poller = clients.storage().storage_accounts.begin_create(resource_group, name, body)
         return _finish(poller, wait, wait_timeout, "storage account %s to be created" % name,
                        lambda: self.get(clients, resource_group, name), self.to_dict)
 
     def update(self, clients, resource_group, name, patch, current, wait=True, wait_timeout=900):
-        body = {}
-        if "sku" in patch:
-            body["sku"] = {"name": patch["sku"]}
-        if "tags" in patch:
-            body["tags"] = patch["tags"]
-        props = self._properties(patch)
-        if props:
-            body["properties"] = props
+        body = _body(self._properties(patch), tags=patch.get("tags"),
+                     sku={"name": patch["sku"]} if "sku" in patch else None)
         return self.to_dict(clients.storage().storage_accounts.update(resource_group, name, body))
 
     def delete(self, clients, resource_group, name, wait=True, wait_timeout=900):
@@ -200,7 +207,7 @@ class KeyVaults(Service):
         return _absent_is_none(lambda: self.to_dict(clients.keyvault().vaults.get(resource_group, name)))
 
     def _properties(self, fields):
-        props = dict((self.PROPERTIES[k], v) for k, v in fields.items() if k in self.PROPERTIES and v is not None)
+        props = _rest_properties(self.PROPERTIES, fields)
         if props.get("enablePurgeProtection") is False:
             del props["enablePurgeProtection"]  # Azure accepts only true (or nothing) here
         if "sku" in fields:
@@ -212,18 +219,13 @@ class KeyVaults(Service):
         props["enableSoftDelete"] = True
         if not after.get("enable_rbac_authorization"):
             props["accessPolicies"] = []  # access policies are added afterwards, by whoever needs access
-        body = {"location": after["location"], "tags": after.get("tags") or {}, "properties": props}
+        body = _body(props, location=after["location"], tags=after.get("tags") or {})
         poller = clients.keyvault().vaults.begin_create_or_update(resource_group, name, body)
         return _finish(poller, wait, wait_timeout, "key vault %s to be created" % name,
                        lambda: self.get(clients, resource_group, name), self.to_dict)
 
     def update(self, clients, resource_group, name, patch, current, wait=True, wait_timeout=900):
-        body = {}
-        if "tags" in patch:
-            body["tags"] = patch["tags"]
-        props = self._properties(patch)
-        if props:
-            body["properties"] = props
+        body = _body(self._properties(patch), tags=patch.get("tags"))
         return self.to_dict(clients.keyvault().vaults.update(resource_group, name, body))
 
     def delete(self, clients, resource_group, name, wait=True, wait_timeout=900):

@@ -62,22 +62,11 @@ options:
       - Resource ID of the Log Analytics workspace of a workspace-based component. Leave unset to keep the
         current one.
     type: str
-  tags:
-    description: Tags of the component. Leave unset to keep the current tags.
-    type: dict
-  purge_tags:
-    description: Remove tags that are not in O(tags). Ignored when O(tags) is unset.
-    type: bool
-    default: true
 extends_documentation_fragment:
   - amlops.bcdr.azure_auth
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
+  - amlops.bcdr.azure_tracked_resource
 author:
-  - amlops.bcdr maintainers
+  - amlops.bcdr maintainers (@amlops)
 """
 
 EXAMPLES = r"""
@@ -170,7 +159,7 @@ changes:
 from functools import partial
 
 from ansible_collections.amlops.bcdr.plugins.module_utils.arm_plan import APP_INSIGHTS, validate_app_insights_name
-from ansible_collections.amlops.bcdr.plugins.module_utils.arm_runner import run_resource
+from ansible_collections.amlops.bcdr.plugins.module_utils.arm_runner import run_resource, tracked_argument_spec
 from ansible_collections.amlops.bcdr.plugins.module_utils.arm_services import AppInsightsComponents
 from ansible_collections.amlops.bcdr.plugins.module_utils.ids import require_resource_id
 from ansible_collections.amlops.bcdr.plugins.module_utils.module import AzureModule
@@ -180,19 +169,13 @@ DESIRED_OPTIONS = ("location", "application_type", "kind", "retention_in_days", 
 
 
 def main():
-    argument_spec = dict(
-        name=dict(type="str", required=True),
-        resource_group=dict(type="str", required=True),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        location=dict(type="str"),
+    argument_spec = tracked_argument_spec(
         application_type=dict(type="str", choices=["web", "other"]),
         kind=dict(type="str", choices=["web", "ios", "other", "store", "java", "phone"]),
         retention_in_days=dict(type="int", choices=[30, 60, 90, 120, 180, 270, 365, 550, 730]),
         ingestion_mode=dict(type="str", choices=["ApplicationInsights", "ApplicationInsightsWithDiagnosticSettings",
                                                  "LogAnalytics"]),
         workspace_resource_id=dict(type="str"),
-        tags=dict(type="dict"),
-        purge_tags=dict(type="bool", default=True),
     )
     module = AzureModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params

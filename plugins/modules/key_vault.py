@@ -19,7 +19,7 @@ description:
     Options documented as applying "when creating" do not change an existing vault unless they are set.
   - Idempotent; supports check mode and C(--diff). O(location) and O(soft_delete_retention_days) are fixed when
     the vault is created, and purge protection cannot be turned off once on; asking for either fails before any change.
-  - Deleting a vault soft-deletes it: its name stays taken until the retention period ends or it is purged.
+  - Deleting a vault soft-deletes it, and its name stays taken until the retention period ends or it is purged.
   - Manages the vault resource only (no keys, secrets or access policies).
   - Calls Microsoft.KeyVault api-version 2023-07-01.
 options:
@@ -73,23 +73,12 @@ options:
     description: Whether the vault accepts requests from public networks. Leave unset to keep the current value.
     type: str
     choices: [Enabled, Disabled]
-  tags:
-    description: Tags of the vault. Leave unset to keep the current tags.
-    type: dict
-  purge_tags:
-    description: Remove tags that are not in O(tags). Ignored when O(tags) is unset.
-    type: bool
-    default: true
 extends_documentation_fragment:
   - amlops.bcdr.azure_auth
+  - amlops.bcdr.azure_tracked_resource
   - amlops.bcdr.azure_wait
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
 author:
-  - amlops.bcdr maintainers
+  - amlops.bcdr maintainers (@amlops)
 """
 
 EXAMPLES = r"""
@@ -183,25 +172,19 @@ from ansible_collections.amlops.bcdr.plugins.module_utils.arm_plan import (
     validate_key_vault_name,
     validate_retention_days,
 )
-from ansible_collections.amlops.bcdr.plugins.module_utils.arm_runner import run_resource
+from ansible_collections.amlops.bcdr.plugins.module_utils.arm_runner import run_resource, tracked_argument_spec
 from ansible_collections.amlops.bcdr.plugins.module_utils.arm_services import KeyVaults, credentials_tenant
 from ansible_collections.amlops.bcdr.plugins.module_utils.module import AzureModule, wait_argument_spec
 
 
 def main():
-    argument_spec = dict(
-        name=dict(type="str", required=True),
-        resource_group=dict(type="str", required=True),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        location=dict(type="str"),
+    argument_spec = tracked_argument_spec(
         vault_tenant=dict(type="str"),
         sku=dict(type="str", choices=["standard", "premium"]),
         enable_rbac_authorization=dict(type="bool"),
         soft_delete_retention_days=dict(type="int"),
         enable_purge_protection=dict(type="bool"),
         public_network_access=dict(type="str", choices=["Enabled", "Disabled"]),
-        tags=dict(type="dict"),
-        purge_tags=dict(type="bool", default=True),
     )
     argument_spec.update(wait_argument_spec())
     module = AzureModule(argument_spec=argument_spec, supports_check_mode=True)

@@ -38,23 +38,12 @@ options:
       - With O(state=absent), delete the group even if it holds resources (they are deleted with it).
     type: bool
     default: false
-  tags:
-    description: Tags of the group. Leave unset to keep the current tags.
-    type: dict
-  purge_tags:
-    description: Remove tags that are not in O(tags). Ignored when O(tags) is unset.
-    type: bool
-    default: true
 extends_documentation_fragment:
   - amlops.bcdr.azure_auth
+  - amlops.bcdr.azure_tracked_resource
   - amlops.bcdr.azure_wait
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
 author:
-  - amlops.bcdr maintainers
+  - amlops.bcdr maintainers (@amlops)
 """
 
 EXAMPLES = r"""
@@ -117,19 +106,15 @@ from ansible_collections.amlops.bcdr.plugins.module_utils.arm_plan import (
     check_group_delete,
     validate_resource_group_name,
 )
-from ansible_collections.amlops.bcdr.plugins.module_utils.arm_runner import run_resource
+from ansible_collections.amlops.bcdr.plugins.module_utils.arm_runner import run_resource, tracked_argument_spec
 from ansible_collections.amlops.bcdr.plugins.module_utils.arm_services import ResourceGroups
 from ansible_collections.amlops.bcdr.plugins.module_utils.module import AzureModule, wait_argument_spec
 
 
 def main():
-    argument_spec = dict(
-        name=dict(type="str", required=True),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        location=dict(type="str"),
+    argument_spec = tracked_argument_spec(
+        in_resource_group=False,
         force_delete_nonempty=dict(type="bool", default=False),
-        tags=dict(type="dict"),
-        purge_tags=dict(type="bool", default=True),
     )
     argument_spec.update(wait_argument_spec())
     module = AzureModule(argument_spec=argument_spec, supports_check_mode=True)

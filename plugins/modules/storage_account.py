@@ -75,23 +75,12 @@ options:
       - Hierarchical namespace (Data Lake Storage Gen2). Set at creation only (C(false) when unset);
         a different value for an existing account is an error.
     type: bool
-  tags:
-    description: Tags of the account. Leave unset to keep the current tags.
-    type: dict
-  purge_tags:
-    description: Remove tags that are not in O(tags). Ignored when O(tags) is unset.
-    type: bool
-    default: true
 extends_documentation_fragment:
   - amlops.bcdr.azure_auth
+  - amlops.bcdr.azure_tracked_resource
   - amlops.bcdr.azure_wait
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
 author:
-  - amlops.bcdr maintainers
+  - amlops.bcdr maintainers (@amlops)
 """
 
 EXAMPLES = r"""
@@ -214,7 +203,7 @@ from ansible_collections.amlops.bcdr.plugins.module_utils.arm_plan import (
     check_sku_change,
     validate_storage_account_name,
 )
-from ansible_collections.amlops.bcdr.plugins.module_utils.arm_runner import run_resource
+from ansible_collections.amlops.bcdr.plugins.module_utils.arm_runner import run_resource, tracked_argument_spec
 from ansible_collections.amlops.bcdr.plugins.module_utils.arm_services import StorageAccounts
 from ansible_collections.amlops.bcdr.plugins.module_utils.module import AzureModule, wait_argument_spec
 
@@ -223,11 +212,7 @@ DESIRED_OPTIONS = ("location", "sku", "kind", "access_tier", "https_only", "mini
 
 
 def main():
-    argument_spec = dict(
-        name=dict(type="str", required=True),
-        resource_group=dict(type="str", required=True),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        location=dict(type="str"),
+    argument_spec = tracked_argument_spec(
         sku=dict(type="str", choices=list(STORAGE_SKUS)),
         kind=dict(type="str", choices=["StorageV2", "Storage", "BlobStorage", "BlockBlobStorage", "FileStorage"]),
         access_tier=dict(type="str", choices=["Hot", "Cool"]),
@@ -235,8 +220,6 @@ def main():
         minimum_tls_version=dict(type="str", choices=["TLS1_0", "TLS1_1", "TLS1_2"], default="TLS1_2"),
         allow_blob_public_access=dict(type="bool", default=False),
         is_hns_enabled=dict(type="bool"),
-        tags=dict(type="dict"),
-        purge_tags=dict(type="bool", default=True),
     )
     argument_spec.update(wait_argument_spec())
     module = AzureModule(argument_spec=argument_spec, supports_check_mode=True)
