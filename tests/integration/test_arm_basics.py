@@ -75,6 +75,8 @@ def test_check_apply_apply_again(emulator, run_playbook):
     ai = created["App Insights"]["app_insights"]
     if HAS_HOOKS:  # server-side fields come from the emulator's per-type hooks
         assert ai["app_id"] and ai["instrumentation_key"] and ai["connection_string"]
+        assert sa["primary_endpoints"]["blob"] and sa["secondary_location"] == "westus"  # GRS: the paired region
+        assert kv["vault_uri"]
     assert ai["retention_in_days"] == 90
 
     again = run_playbook("arm_basics.yml", fresh)
