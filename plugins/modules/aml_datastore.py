@@ -17,7 +17,7 @@ description:
   - The disaster-recovery design keeps training data on its own geo-redundant storage account and attaches
     it under the same datastore name to the workspaces of both regions; run this module once per workspace.
   - Idempotent; supports check mode and C(--diff). Only non-secret fields are compared (storage location,
-    credential type, description, tags): Azure never returns a datastore's account key or SAS token, so
+    credential type, description, tags). Azure never returns a datastore's account key or SAS token, so
     whether to write the secret again is chosen by O(update_credentials).
   - The storage location (O(account_name), O(container_name), O(endpoint), O(protocol),
     O(service_data_access_auth_identity)) is fixed once the datastore exists; asking for a different value
@@ -104,11 +104,13 @@ extends_documentation_fragment:
   - amlops.bcdr.azure_auth
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
 author:
-  - amlops.bcdr maintainers
+  - amlops.bcdr maintainers (@amlops)
 """
 
 EXAMPLES = r"""

@@ -33,12 +33,14 @@ extends_documentation_fragment:
   - amlops.bcdr.azure_auth
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details: The module only reads.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 author:
-  - amlops.bcdr maintainers
+  - amlops.bcdr maintainers (@amlops)
 """
 
 EXAMPLES = r"""

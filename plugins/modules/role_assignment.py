@@ -73,14 +73,16 @@ extends_documentation_fragment:
   - amlops.bcdr.azure_auth
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
 notes:
   - The module needs C(Microsoft.Authorization/roleAssignments/write) (and C(/delete)) at the scope, for
     example through C(User Access Administrator) or C(Role Based Access Control Administrator).
 author:
-  - amlops.bcdr maintainers
+  - amlops.bcdr maintainers (@amlops)
 """
 
 EXAMPLES = r"""
@@ -126,7 +128,7 @@ assignment:
     id:
       description: Resource ID of the assignment.
       type: str
-      sample: /subscriptions/xxx/resourceGroups/rg-fraud-eastus/providers/Microsoft.MachineLearningServices/workspaces/mlw-fraud-eastus/providers/Microsoft.Authorization/roleAssignments/0d9c6f4e-7b4e-5c1a-9a0e-3f7f3a3c1d2b
+      sample: /subscriptions/xxx/resourceGroups/rg-a/providers/Microsoft.Authorization/roleAssignments/0d9c6f4e-7b4e-5c1a-9a0e-3f7f3a3c1d2b
     name:
       description: Name (GUID) of the assignment.
       type: str
