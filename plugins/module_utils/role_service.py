@@ -49,10 +49,16 @@ def assignment_to_dict(ra):
 
 
 def list_for_principal(clients, scope, principal_id):
-    """Assignments of ``principal_id`` at, above or below ``scope`` (ARM's principalId filter)."""
+    """Assignments of ``principal_id`` at, above or below ``scope`` (ARM's principalId filter).
+
+    A scope that does not exist (yet: check mode before the play creates it) has none.
+    """
     pages = clients.authorization().role_assignments.list_for_scope(
         scope, filter="principalId eq '%s'" % principal_id)
-    return [assignment_to_dict(ra) for ra in pages]
+    try:
+        return [assignment_to_dict(ra) for ra in pages]
+    except ResourceNotFoundError:
+        return []
 
 
 def get_assignment(clients, scope, name):

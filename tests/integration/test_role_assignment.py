@@ -143,6 +143,17 @@ def test_absent_check_then_apply(emulator, run_playbook, scopes, people):
     assert run_playbook("role_grants.yml", {"grants": [grant]}).changed == 1  # put back for the next tests
 
 
+def test_check_mode_before_the_scope_exists(emulator, run_playbook, scopes, people):
+    """--check before the first provision run: the workspace is not there yet, the grant is predicted."""
+    future = scopes["primary"].rsplit("/", 1)[0] + "/mlw-ra-notyet"
+    before = emulator.state()
+    run = run_playbook("role_grants.yml", {"grants": [
+        dict(principal_id=people["alice"], role="AzureML Data Scientist", scope=future)]}, check=True)
+    assert run.rc == 0, run
+    assert run.task("Grants")["result"]["results"][0]["changed"] is True
+    assert emulator.state() == before
+
+
 def test_principal_that_does_not_exist(emulator, run_playbook, scopes):
     ghost = str(uuid.uuid4())
     before = emulator.state()
