@@ -74,8 +74,16 @@ def list_computes(clients, resource_group, workspace):
 
 
 def _finish(clients, poller, resource_group, workspace, name, wait, wait_timeout, what):
+    """Wait (bounded) for the operation, or with ``wait: false`` return the state as it is now.
+
+    When Azure answers the PUT/PATCH with the final body itself (200, no polling), the SDK
+    deserializes that body twice and the second pass loses the ``computeType`` discriminator (a plain
+    ``Compute`` without the cluster's properties): read the cluster back then.
+    """
     if wait:
-        return compute_to_dict(wait_for_lro(poller, wait_timeout, what))
+        done = compute_to_dict(wait_for_lro(poller, wait_timeout, what))
+        if done.get("compute_type") == "AmlCompute":
+            return done
     return get_compute(clients, resource_group, workspace, name)
 
 
