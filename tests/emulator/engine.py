@@ -197,6 +197,11 @@ class Engine:
             if rg_id and key_of(rg_id) != key_of(rid) and not self.store.exists(rg_id):
                 raise ArmError(404, "ResourceGroupNotFound",
                                f"Resource group '{rg}' could not be found.")
+            # Resource providers check their own names (and answer with their own codes,
+            # e.g. storage's AccountNameInvalid) before the generic swagger validation would:
+            # emulator.hooks.pre_validate(ctx, match, method, path_params, body) may raise.
+            if _hooks is not None and hasattr(_hooks, "pre_validate"):
+                _hooks.pre_validate(self.ctx, match, method, match.path_params, body)
             errors = match.validate_request(q, body)
             if errors:
                 first = errors[0]
