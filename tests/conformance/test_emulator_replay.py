@@ -154,9 +154,69 @@ class Replayer:
             assert self.wait(r) in (None, "Succeeded")
 
 
+    def delete_group(self, rg):
+        """Each case's resource group goes afterwards, so globally unique names (registries,
+        vaults, storage accounts) are free again for the next case, as in Azure."""
+        r = self.call("DELETE", "/subscriptions/%s/resourcegroups/%s" % (
+            self.ep["subscription_id"], rg), "2021-04-01")
+        assert r.status_code in (200, 202, 204, 404), r.text
+        if r.status_code == 202:
+            self.wait(r) if "Azure-AsyncOperation" in r.headers else self._wait_location(r)
+
+    def _wait_location(self, response):
+        url = response.headers.get("Location")
+        deadline = time.monotonic() + 10
+        while url and time.monotonic() < deadline:
+            r = self.session.get(url, headers={"Authorization": "Bearer " + self.token})
+            if r.status_code != 202:
+                return
+            time.sleep(0.02)
+
+
+# The resources an ML workspace links to must exist (as in Azure); the examples name resources
+# in another subscription, so every case links to one real set, made once in LINKS_RG.
+LINKS_RG = "rg-replay-links"
+WORKSPACE_LINKS = {
+    "storageAccount": ("Microsoft.Storage/storageAccounts/streplaylinks", "2023-01-01",
+                       lambda ep: {"location": "eastus", "kind": "StorageV2",
+                                   "sku": {"name": "Standard_LRS"}}),
+    "keyVault": ("Microsoft.KeyVault/vaults/kv-replay-links", "2023-07-01",
+                 lambda ep: {"location": "eastus", "properties": {
+                     "tenantId": ep["tenant_id"], "sku": {"family": "A", "name": "standard"}}}),
+    "applicationInsights": ("Microsoft.Insights/components/ai-replay-links", "2020-02-02",
+                            lambda ep: {"location": "eastus", "kind": "web",
+                                        "properties": {"Application_Type": "web"}}),
+    "containerRegistry": ("Microsoft.ContainerRegistry/registries/acrreplaylinks", "2023-07-01",
+                          lambda ep: {"location": "eastus", "sku": {"name": "Premium"}}),
+}
+
+
+def _link_ids(ep):
+    base = "/subscriptions/%s/resourceGroups/%s/providers/" % (ep["subscription_id"], LINKS_RG)
+    return {prop: base + rel for prop, (rel, _, _) in WORKSPACE_LINKS.items()}
+
+
+def _localize_links(body, links):
+    """Point a workspace body's linked resources at the real ones in LINKS_RG."""
+    props = body.get("properties") if isinstance(body, dict) else None
+    if isinstance(props, dict):
+        for prop, rid in links.items():
+            if props.get(prop):
+                props[prop] = rid
+    return body
+
+
 @pytest.fixture(scope="module")
 def replayer(emulator, arm_credential):
-    return Replayer(emulator, arm_credential)
+    rp = Replayer(emulator, arm_credential)
+    r = rp.call("PUT", "/subscriptions/%s/resourcegroups/%s" % (
+        rp.ep["subscription_id"], LINKS_RG), "2021-04-01", {"location": "eastus"})
+    assert r.status_code in (200, 201), r.text
+    rp.links = _link_ids(rp.ep)
+    for prop, (rel, api, body) in WORKSPACE_LINKS.items():
+        rp.ensure(rp.links[prop], api, body(rp.ep))
+    yield rp
+    rp.delete_group(LINKS_RG)
 
 
 def _ancestors(path):
@@ -226,14 +286,28 @@ def test_example_replay(replayer, spec_file, template, method, operation_id, exa
     r = replayer.call("PUT", "/subscriptions/%s/resourcegroups/%s" % (
         replayer.ep["subscription_id"], rg), "2021-04-01", {"location": "eastus"})
     assert r.status_code in (200, 201), r.text
+    try:
+        _replay(replayer, spec_file, template, method, operation_id, example_file, params, api,
+                path)
+    finally:
+        replayer.delete_group(rg)
+
+
+def _replay(replayer, spec_file, template, method, operation_id, example_file, params, api, path):
     for parent in _ancestors(path):
-        replayer.ensure(parent, api, _seed_body(parent, api))
+        seed = _localize_links(_seed_body(parent, api), replayer.links)
+        if "/replications/" in path.lower() and parent.lower().endswith(
+                path.lower().split("/replications/")[0].rsplit("/", 1)[-1]):
+            seed["sku"] = {"name": "Premium"}        # geo-replication is Premium-only
+        replayer.ensure(parent, api, seed)
     if method in ("GET", "PATCH", "DELETE") and template.rstrip("/").endswith("}"):
-        replayer.ensure(path, api, _seed_body(path, api, like=example_file))
+        replayer.ensure(path, api, _localize_links(_seed_body(path, api, like=example_file),
+                                                   replayer.links))
     body = None
     name = _body_param(spec_file, template, method)
     if name and name in params:
-        body = _fix_location(json.loads(json.dumps(params[name])))
+        body = _localize_links(_fix_location(json.loads(json.dumps(params[name]))),
+                               replayer.links)
     match = INDEX.match(method, path, api)
     assert match is not None and match.operation_id == operation_id
     query = {}
