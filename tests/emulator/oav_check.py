@@ -1,0 +1,208 @@
+"""Check recorded traffic with Microsoft's own validator: ``oav validate-traffic``.
+
+    PYTHONPATH=tests python -m emulator.oav_check TRAFFIC_DIR [--report FILE] [--known-gaps FILE]
+
+The traffic files (written by ``emulator.recording``, one JSON per request: ``liveRequest``/
+``liveResponse``) are grouped by the swagger file that defines their operation (routed with
+``emulator.swagger.SpecIndex`` from the method, path and api-version), and oav 4.0.0 runs once
+per group (``oav validate-traffic <dir> <spec.json> --jsonReport <file>``; oav 4.0.3 is broken,
+4.0.0 works). Its JSON reports are merged into one summary: operations covered, passed, failed,
+and each failure's oav error code.
+
+Exit status: 0 when every failure is listed in ``tests/emulator/oav_known_gaps.yml`` (entries
+``{operationId, code, reason}``, for spec gaps only: the real service does something the spec
+does not describe), 1 when a failure is not listed (an emulator or collection bug, or a new spec
+gap to document), 2 when the check itself could not run.
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from urllib.parse import parse_qs, urlsplit
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
+OAV = os.path.join(REPO_ROOT, "node_modules", ".bin", "oav")
+SPEC_ROOT = os.path.join(HERE, "specs")
+KNOWN_GAPS = os.path.join(HERE, "oav_known_gaps.yml")
+UNROUTED = "UNROUTED_TRAFFIC"
+
+
+class CheckError(Exception):
+    pass
+
+
+# ------------------------------------------------------------------------------ inputs
+def load_known_gaps(path):
+    if not path or not os.path.exists(path):
+        return []
+    import yaml
+    with open(path, encoding="utf-8") as f:
+        data = yaml.safe_load(f) or []
+    if isinstance(data, dict):
+        data = data.get("gaps") or []
+    out = []
+    for i, entry in enumerate(data):
+        if not isinstance(entry, dict) or not entry.get("operationId") or not entry.get("code") \
+                or not entry.get("reason"):
+            raise CheckError(f"{path}: entry {i} needs operationId, code and reason: {entry!r}")
+        out.append(entry)
+    return out
+
+
+def is_known(gaps, operation_id, code):
+    for g in gaps:
+        if g["code"] == code and g["operationId"] in ("*", operation_id):
+            return g
+    return None
+
+
+def traffic_files(traffic_dir):
+    for root, _dirs, files in os.walk(traffic_dir):
+        for fn in sorted(files):
+            if fn.endswith(".json") and not fn.startswith("."):
+                yield os.path.join(root, fn)
+
+
+def route(index, path):
+    """(spec file, operationId) of a traffic file, or (None, reason)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+        req = doc["liveRequest"]
+        url = urlsplit(req["url"])
+        query = dict(req.get("query") or {})
+        query.update({k: v[0] for k, v in parse_qs(url.query).items()})
+        api = query.get("api-version")
+        method = req["method"].upper()
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        return None, f"not a traffic file ({e})"
+    if not api:
+        return None, "no api-version"
+    match = index.match(method, url.path, api)
+    if match is None or not getattr(match, "exact_version", True):
+        return None, f"no spec operation for {method} {url.path} at api-version {api}"
+    return match.spec_file, match.operation_id
+
+
+# --------------------------------------------------------------------------------- oav
+def run_oav(group_dir, spec, report_path, oav=OAV, timeout=600):
+    if not os.path.exists(oav):
+        raise CheckError(f"oav is not installed: {oav} does not exist (run `npm install`)")
+    cmd = [oav, "validate-traffic", group_dir, spec, "--jsonReport", report_path,
+           "--report", report_path[:-5] + ".html", "-l", "error"]
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout,
+                          text=True, cwd=group_dir)
+    if not os.path.exists(report_path):
+        tail = "\n".join(proc.stdout.splitlines()[-20:])
+        raise CheckError(f"oav wrote no report for {spec} (exit {proc.returncode}):\n{tail}")
+    with open(report_path, encoding="utf-8") as f:
+        return json.load(f), proc.stdout
+
+
+def check(traffic_dir, known_gaps_path=KNOWN_GAPS, spec_root=SPEC_ROOT, oav=OAV, index=None):
+    """Validate a traffic directory; returns the summary dict (see ``format_summary``)."""
+    if index is None:
+        sys.path.insert(0, os.path.dirname(HERE))
+        from emulator.swagger import SpecIndex
+        index = SpecIndex(spec_root)
+    gaps = load_known_gaps(known_gaps_path)
+    groups, unrouted = {}, []
+    for path in traffic_files(traffic_dir):
+        spec, op = route(index, path)
+        if spec is None:
+            unrouted.append({"file": path, "reason": op})
+        else:
+            groups.setdefault(spec, []).append((path, op))
+    summary = {"traffic_dir": os.path.abspath(traffic_dir), "files": 0, "specs": [], "failures": [],
+               "unrouted": unrouted}
+    work = tempfile.mkdtemp(prefix="oav-check-")
+    try:
+        for n, (spec, items) in enumerate(sorted(groups.items())):
+            gdir = os.path.join(work, f"group{n}")
+            os.makedirs(gdir)
+            for path, _op in items:
+                shutil.copy(path, os.path.join(gdir, os.path.basename(path)))
+            summary["files"] += len(items)
+            report, _out = run_oav(gdir, spec, os.path.join(work, f"report{n}.json"), oav=oav)
+            passed = sorted({o for e in report.get("passedOperationsList") or []
+                             for o in e.get("operationIds") or []})
+            failed = {}
+            for err in report.get("errors") or []:
+                op = err.get("operationId") or (err.get("operationInfo") or {}).get("operationId") or "?"
+                key = (op, err.get("errorCode") or "?")
+                entry = failed.setdefault(key, {"operationId": key[0], "code": key[1], "count": 0,
+                                                "message": err.get("errorMessage"),
+                                                "source": err.get("issueSource"), "spec": spec})
+                entry["count"] += 1
+            for entry in failed.values():
+                gap = is_known(gaps, entry["operationId"], entry["code"])
+                entry["known"] = bool(gap)
+                if gap:
+                    entry["reason"] = gap["reason"]
+                summary["failures"].append(entry)
+            summary["specs"].append({
+                "spec": _short_spec(spec), "files": len(items),
+                "covered": report.get("coveredOperations"), "all": report.get("allOperations"),
+                "passed": passed, "failed": sorted({k[0] for k in failed}),
+                "operations": sorted({op for _p, op in items})})
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    for u in unrouted:
+        gap = is_known(gaps, "*", UNROUTED)
+        summary["failures"].append({"operationId": "?", "code": UNROUTED, "count": 1,
+                                    "message": f"{os.path.basename(u['file'])}: {u['reason']}",
+                                    "known": bool(gap), "spec": None})
+    summary["unknown_failures"] = sum(1 for f in summary["failures"] if not f["known"])
+    return summary
+
+
+def _short_spec(spec):
+    """.../Microsoft.Storage/stable/2023-01-01/storage.json -> Microsoft.Storage/2023-01-01/storage.json"""
+    parts = spec.replace(os.sep, "/").split("/")
+    return "/".join(parts[-4:-3] + parts[-2:]) if len(parts) >= 4 else spec
+
+
+def format_summary(s):
+    lines = [f"oav validate-traffic: {s['files']} traffic files in {s['traffic_dir']}", ""]
+    lines.append(f"{'spec':<60} {'files':>5} {'covered':>8} {'passed':>6} {'failed':>6}")
+    for sp in s["specs"]:
+        lines.append(f"{sp['spec'][-60:]:<60} {sp['files']:>5} {str(sp['covered']) + '/' + str(sp['all']):>8} "
+                     f"{len(sp['passed']):>6} {len(sp['failed']):>6}")
+    if s["failures"]:
+        lines += ["", f"{'operation':<45} {'code':<32} {'n':>3}  status"]
+        for f in sorted(s["failures"], key=lambda f: (f["known"], f["operationId"], f["code"])):
+            status = "known gap: " + f.get("reason", "") if f["known"] else "FAIL"
+            lines.append(f"{f['operationId'][:45]:<45} {f['code'][:32]:<32} {f['count']:>3}  {status}")
+            if not f["known"] and f.get("message"):
+                lines.append(f"{'':<45} {f['message'][:150]}")
+    lines += ["", f"{s['unknown_failures']} failure(s) not listed in oav_known_gaps.yml"]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python -m emulator.oav_check", description=__doc__.split("\n\n")[0])
+    ap.add_argument("traffic_dir")
+    ap.add_argument("--report", help="write the summary as JSON to this file")
+    ap.add_argument("--known-gaps", default=KNOWN_GAPS)
+    ap.add_argument("--oav", default=OAV)
+    args = ap.parse_args(argv)
+    try:
+        if not os.path.isdir(args.traffic_dir):
+            raise CheckError(f"{args.traffic_dir} is not a directory")
+        summary = check(args.traffic_dir, args.known_gaps, oav=args.oav)
+    except (CheckError, subprocess.TimeoutExpired) as e:
+        print(f"oav_check: {e}", file=sys.stderr)
+        return 2
+    print(format_summary(summary))
+    if args.report:
+        with open(args.report, "w", encoding="utf-8") as f:
+            json.dump(summary, f, indent=1)
+    return 1 if summary["unknown_failures"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
