@@ -69,7 +69,10 @@ def test_two_accounts_copy_restart_and_wrong_key(mgr, keys):
     # a new account: Azurite restarts on the same port, the data is still there
     port = mgr.port
     keys3 = dict(keys, acctthree=_key())
+    started = time.monotonic()
     assert mgr.ensure_accounts(keys3) is True
+    assert time.monotonic() - started < 1.0              # applied in place, no ~1.5 s restart
+    assert (mgr.reloads, mgr.restarts) == (1, 0)
     assert mgr.port == port
     assert mgr.ensure_accounts(keys3) is False          # no change, no restart
     assert two.get_blob_client("dst", "copied/model.bin").download_blob().readall() \
@@ -87,6 +90,31 @@ def test_two_accounts_copy_restart_and_wrong_key(mgr, keys):
     with pytest.raises(HttpResponseError) as err:
         one.get_container_client("src").get_container_properties()
     assert err.value.status_code in (400, 403, 404)
+
+
+def test_account_change_by_restart_when_hot_reload_is_unavailable(tmp_path, monkeypatch):
+    """Without the preload (another Azurite build), a changed account set restarts Azurite on
+    the same port, and the blobs written before are still there."""
+    import emulator.azurite as az
+    monkeypatch.setattr(az, "HOT_RELOAD_JS", str(tmp_path / "absent.js"))
+    k1, k2 = _key(), _key()
+    m = AzuriteManager(tmp_path / "state")
+    m.start({"acctfirst": k1})
+    try:
+        port = m.port
+        _client(m, "acctfirst", k1).create_container("before")
+        started = time.monotonic()
+        assert m.ensure_accounts({"acctfirst": k1, "acctsecond": k2}) is True
+        took = time.monotonic() - started
+        assert (m.reloads, m.restarts) == (0, 1) and m.port == port
+        assert took < START_BUDGET, took
+        assert [c.name for c in _client(m, "acctfirst", k1).list_containers()] == ["before"]
+        _client(m, "acctsecond", k2).create_container("after")
+    finally:
+        m.stop()
+
+
+START_BUDGET = 15.0     # seconds; a restart measures ~1.5-2.5 s here (module loading)
 
 
 def test_second_key_and_port_kept_across_managers(tmp_path):
