@@ -154,6 +154,13 @@ class Emulator:
             body["display_name"] = display_name
         return self._control("POST", "/_emulator/principals", body)
 
+    def set_quota(self, location, family, limit):
+        """Set one limit of a region's ML quota table (what Usages_List/Quotas_List report):
+        ``family`` is a VM family ("standardDSv2Family") or "totalDedicated",
+        "totalLowPriority", "clusters". Returns the region's whole table."""
+        return self._control("PUT", "/_emulator/quotas",
+                             {"location": location, "family": family, "limit": int(limit)})
+
     def credential(self, **kwargs):
         """A real azure-identity ClientSecretCredential for this emulator."""
         from azure.identity import ClientSecretCredential

@@ -125,6 +125,28 @@ class Emulator:
                 return 201, rec
         if sub == "/operations" and method == "GET":
             return 200, self.store.operations
+        if sub == "/quotas":
+            # The per-region ML quota table served by Usages_List/Quotas_List (emulator.actions):
+            # GET ?location=eastus, PUT {"location", "family", "limit"} (family: a VM family such
+            # as "standardDSv2Family", or "totalDedicated" / "totalLowPriority" / "clusters").
+            from .engine import _optional
+            actions = _optional("actions")
+            if actions is None or not hasattr(actions, "set_quota"):
+                return 501, {"error": {"code": "NotImplemented",
+                                       "message": "emulator.actions has no quota table"}}
+            b = body if isinstance(body, dict) else {}
+            if method == "PUT":
+                try:
+                    loc, family, limit = str(b["location"]), str(b["family"]), int(b["limit"])
+                    if limit < 0:
+                        raise ValueError("limit must be >= 0")
+                except (KeyError, TypeError, ValueError) as e:
+                    return 400, {"error": {"code": "InvalidQuota", "message":
+                                           'expected {"location": "eastus", "family": '
+                                           f'"standardDSv2Family", "limit": 8}} ({e})'}}
+                return 200, actions.set_quota(self.engine.ctx, loc, family, limit)
+            if method == "GET" and b.get("location"):
+                return 200, actions.quota_table(self.engine.ctx, str(b["location"]))
         return 404, {"error": {"code": "NotFound", "message": f"no control endpoint {method} {path}"}}
 
     def endpoint_info(self, pid):
