@@ -17,7 +17,7 @@ import uuid
 
 from . import regions
 from .errors import ArmError
-from .store import key_of, parent_id  # noqa: F401
+from .store import key_of
 
 log = logging.getLogger("emulator.hooks")
 
@@ -143,14 +143,6 @@ def _prev_props(existing):
     return ((existing or {}).get("properties") or {}) if isinstance(existing, dict) else {}
 
 
-def _keep(resource, existing, *names):
-    """Carry read-only values over from the stored resource (a PUT body never has them)."""
-    p, old = _props(resource), _prev_props(existing)
-    for n in names:
-        if n in old and old[n] is not None:
-            p[n] = old[n]
-
-
 def _location(resource, existing=None):
     loc = resource.get("location") or (existing or {}).get("location") or ""
     return regions.normalize(loc)
@@ -164,10 +156,6 @@ def _others_named(ctx, resource_type, name, resource_id):
     """Resources of a globally-named type with this name, other than this one."""
     return [r for r in ctx.store.find(resource_type)
             if str(r.get("name", "")).lower() == name.lower() and not _same_id(r.get("id"), resource_id)]
-
-
-def _random_key():
-    return base64.b64encode(os.urandom(64)).decode()
 
 
 def _resource_group(resource_id):
@@ -480,7 +468,6 @@ _WS_LINKS = (("storageAccount", "Microsoft.Storage/storageAccounts"),
 def workspace_put(ctx, rid, resource, existing):
     p = _props(resource)
     old = _prev_props(existing)
-    kind = str(resource.get("kind") or (existing or {}).get("kind") or "Default")
     for prop, rtype in _WS_LINKS:
         ref = p.get(prop)
         if not ref:
