@@ -522,10 +522,30 @@ def compute_put(ctx, rid, resource, existing):
     p["isAttachedCompute"] = False
     if "disableLocalAuth" not in p:
         p["disableLocalAuth"] = bool(old.get("disableLocalAuth", False))
+    if existing is not None and old.get("computeType") and \
+            str(old["computeType"]).lower() != str(p.get("computeType", "")).lower():
+        raise ArmError(409, "Conflict",
+                       f"Compute '{_name(rid)}' already exists with computeType "
+                       f"'{old['computeType']}'; the compute type cannot be changed.")
     if p.get("computeType") == "AmlCompute":
         inner = p.setdefault("properties", {})
         if not isinstance(inner, dict):
             return
+        old_inner = old.get("properties") or {}
+        if existing is not None:
+            # An AmlCompute cluster's VM size and priority are fixed when it is created (Azure
+            # ML updates scale settings, idle time, description and tags in place only). The
+            # exact Azure code is not public; 409 Conflict: the existing cluster conflicts
+            # with the request, and nothing is changed.
+            for field, default in (("vmSize", None), ("vmPriority", "Dedicated")):
+                before = old_inner.get(field, default)
+                after = inner.get(field, before)
+                if before and after and str(before).lower() != str(after).lower():
+                    raise ArmError(409, "Conflict",
+                                   f"The {field} of AmlCompute '{_name(rid)}' cannot be changed "
+                                   f"from '{before}' to '{after}'; delete and recreate the "
+                                   "cluster to change it.",
+                                   target=f"properties.properties.{field}")
         scale = inner.get("scaleSettings") or {}
         target = int(scale.get("minNodeCount") or 0)
         inner.setdefault("osType", "Linux")
@@ -537,7 +557,10 @@ def compute_put(ctx, rid, resource, existing):
             inner["scaleSettings"].setdefault("minNodeCount", 0)
             inner["scaleSettings"].setdefault("nodeIdleTimeBeforeScaleDown", "PT120S")
         inner["allocationState"] = "Steady"
-        inner["allocationStateTransitionTime"] = now
+        # the allocation state moves only when the node count does
+        same = existing is not None and old_inner.get("targetNodeCount") == target
+        inner["allocationStateTransitionTime"] = \
+            old_inner.get("allocationStateTransitionTime", now) if same else now
         inner["currentNodeCount"] = target
         inner["targetNodeCount"] = target
         inner["nodeStateCounts"] = {"idleNodeCount": target, "runningNodeCount": 0,

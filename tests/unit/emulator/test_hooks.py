@@ -228,6 +228,31 @@ def test_compute(emu):
     assert c["properties"]["computeLocation"] == "eastus"
 
 
+def test_compute_fixed_fields_and_stable_allocation_time(emu):
+    make_ws(emu)
+    path = ws_path(emu) + "/computes/gpu-cluster"
+    body = {"location": "eastus", "properties": {"computeType": "AmlCompute", "properties": {
+        "vmSize": "Standard_NC6s_v3", "scaleSettings": {"maxNodeCount": 2, "minNodeCount": 0}}}}
+    first = ok(emu.call("PUT", path, ML, body))["properties"]["properties"]
+    # a scale-only change: the allocation state (and its time) does not move
+    patched = ok(emu.call("PATCH", path, ML, {"properties": {"properties": {
+        "scaleSettings": {"maxNodeCount": 6}}}}))
+    inner = patched["properties"]["properties"]
+    assert inner["scaleSettings"]["maxNodeCount"] == 6
+    assert inner["allocationStateTransitionTime"] == first["allocationStateTransitionTime"]
+    # the VM size, the priority and the compute type are fixed once created
+    for change in ({"vmSize": "standard_ds3_v2"}, {"vmPriority": "LowPriority"}):
+        b = json.loads(json.dumps(body))
+        b["properties"]["properties"].update(change)
+        msg = err(emu.call("PUT", path, ML, b), 409, "Conflict")
+        assert next(iter(change)) in msg
+    same_size_other_case = json.loads(json.dumps(body))
+    same_size_other_case["properties"]["properties"]["vmSize"] = "STANDARD_NC6S_V3"
+    ok(emu.call("PUT", path, ML, same_size_other_case))
+    got = ok(emu.call("GET", path, ML))["properties"]["properties"]
+    assert got["vmPriority"] == "Dedicated" and got["vmSize"].lower() == "standard_nc6s_v3"
+
+
 # ------------------------------------------------------------------ assets and versions
 def test_asset_versions_container_fields_and_immutability(emu):
     make_ws(emu)
