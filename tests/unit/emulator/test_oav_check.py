@@ -87,3 +87,46 @@ def test_unrouted_traffic_and_empty_known_gaps(traffic, tmp_path, capsys):
     assert oav_check.UNROUTED in codes and "ENUM_CASE_MISMATCH" in codes
     assert oav_check.main([str(odd), "--known-gaps", str(empty)]) == 1
     assert oav_check.main([str(tmp_path / "missing")]) == 2
+
+
+def _storage_create(url_name, status, body):
+    return {
+        "liveRequest": {"method": "PUT", "headers": {"content-type": "application/json"},
+                        "url": "https://127.0.0.1:1/subscriptions/00000000-0000-0000-0000-000000000001/"
+                               "resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/"
+                               f"{url_name}?api-version=2023-01-01",
+                        "query": {"api-version": "2023-01-01"},
+                        "body": {"location": "eastus", "kind": "StorageV2", "sku": {"name": "Standard_LRS"}}},
+        "liveResponse": {"statusCode": str(status), "headers": {"Content-Type": "application/json"},
+                         "body": body}}
+
+
+def test_refused_negative_tests_are_expected_but_accepted_bad_requests_fail(tmp_path):
+    """An invalid request the emulator refused (4xx, ARM error body) is a negative test, not a
+    failure, even where the spec declares no error response; the same request accepted (2xx),
+    or refused with a body that is not ARM's error shape, fails the check."""
+    refused = tmp_path / "refused"
+    refused.mkdir()
+    arm_error = {"error": {"code": "AccountNameInvalid", "message": "UpperCase1 is not a valid storage account name."}}
+    (refused / "a-PUT-400.json").write_text(json.dumps(_storage_create("UpperCase1", 400, arm_error)))
+    summary = oav_check.check(str(refused))
+    assert summary["unknown_failures"] == 0, summary["failures"]
+    expected = {(f["operationId"], f["code"]) for f in summary["failures"] if f.get("expected")}
+    assert ("StorageAccounts_Create", "PATTERN") in expected
+    assert ("StorageAccounts_Create", "INVALID_RESPONSE_CODE") in expected
+
+    accepted = tmp_path / "accepted"
+    accepted.mkdir()
+    ok_body = {"id": "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/"
+                     "Microsoft.Storage/storageAccounts/UpperCase1", "name": "UpperCase1",
+               "type": "Microsoft.Storage/storageAccounts", "location": "eastus",
+               "kind": "StorageV2", "sku": {"name": "Standard_LRS"}, "properties": {}}
+    (accepted / "a-PUT-200.json").write_text(json.dumps(_storage_create("UpperCase1", 200, ok_body)))
+    codes = {(f["operationId"], f["code"]) for f in oav_check.check(str(accepted))["failures"] if not f["known"]}
+    assert ("StorageAccounts_Create", "PATTERN") in codes
+
+    odd = tmp_path / "odd-error"
+    odd.mkdir()
+    (odd / "a-PUT-400.json").write_text(json.dumps(_storage_create("stvalidname", 400, {"message": "nope"})))
+    codes = {(f["operationId"], f["code"]) for f in oav_check.check(str(odd))["failures"] if not f["known"]}
+    assert ("StorageAccounts_Create", "INVALID_RESPONSE_CODE") in codes
