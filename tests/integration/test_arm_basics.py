@@ -256,12 +256,13 @@ def test_absent_then_absent_again(emulator, run_playbook, converged, nonempty_gr
 
 def test_no_storage_key_in_output(emulator, run_playbook, converged):
     try:
-        keys = storage_client(emulator).storage_accounts.list_keys(GROUP, "stbasicprim").keys
+        # azure-mgmt-storage >= 24 models are mappings: `.keys` is the mapping method
+        keys = storage_client(emulator).storage_accounts.list_keys(GROUP, "stbasicprim")["keys"]
     except HttpResponseError as exc:
         if "EmulatorOperationNotImplemented" in str(exc):
             pytest.skip("the emulator does not serve listKeys yet (tests/emulator/actions.py)")
         raise
-    values = [k.value for k in keys if k.value]
+    values = [k["value"] for k in keys if k.get("value")]
     assert values
     changed = base_vars()
     changed["sa"]["tags"] = dict(TAGS, run="vvvv")

@@ -48,7 +48,8 @@ def training(emulator, pair):
     }).result()
     if not HAS_ACTIONS:
         return dict(key=base64.b64encode(os.urandom(64)).decode(), blob_url=None, id=account.id)
-    key = storage.storage_accounts.list_keys(group, ACCOUNT).keys[0].value
+    # azure-mgmt-storage >= 24 models are mappings: `.keys` is the mapping method, the list is ["keys"]
+    key = storage.storage_accounts.list_keys(group, ACCOUNT)["keys"][0]["value"]
     blob_url = account.primary_endpoints.blob
     service = BlobServiceClient(blob_url, credential=key)
     if not service.get_container_client(CONTAINER).exists():
