@@ -151,3 +151,9 @@ def test_delete_drops_the_azurite_account(clients):
     with pytest.raises(HttpResponseError) as err:
         sm.storage_accounts.list_keys(RG, "stdpgone")
     assert err.value.status_code == 404
+    # the same name again is a new, empty account with new keys
+    again = _create(sm, "stdpgone")
+    key2 = _keys(sm, "stdpgone")[0].value
+    assert key2 != key
+    assert [c.name for c in blob.BlobServiceClient(again.primary_endpoints.blob,
+                                                   credential=key2).list_containers()] == []

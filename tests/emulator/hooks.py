@@ -303,9 +303,28 @@ def _storage_delete(ctx, rid, resource):
     keys = storage_keys(ctx)
     rec = keys.get(name)
     if isinstance(rec, dict) and rec.get("id", rid).lower() == rid.lower():
+        _purge_blobs(ctx, name, rec.get("key1"))
         keys.pop(name, None)
         ctx.store.save()
         sync_azurite(ctx)
+
+
+def _purge_blobs(ctx, account, key):
+    """A deleted account's data goes with it (Azurite keeps data per account name on disk, so
+    an account created again under the same name would otherwise find the old containers)."""
+    if ctx.azurite is None or not key or not getattr(ctx.azurite, "running", False):
+        return
+    try:
+        from azure.storage.blob import BlobServiceClient
+    except ImportError:                   # the emulator's own dependencies do not need it
+        return
+    try:
+        svc = BlobServiceClient(ctx.azurite.blob_endpoint(account), retry_total=0,
+                                credential={"account_name": account, "account_key": key})
+        for c in list(svc.list_containers(timeout=10)):
+            svc.delete_container(c.name, timeout=10)
+    except Exception as e:               # best effort: the account is deleted regardless
+        log.warning("could not purge the blobs of deleted account %s: %s", account, e)
 
 
 # ============================================================================ key vaults
