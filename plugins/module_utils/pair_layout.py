@@ -149,4 +149,9 @@ def pair_layout(pair_name, primary_region, secondary_region, names=None, modes=N
             "clusters": clusters_for(role, clusters, modes),
             "tags": tags_for(role),
         }
+        # What aml_quota_info needs to know of each cluster this region gets.
+        layout["regions"][role]["quota_requests"] = [
+            {k: c[k] for k in ("name", "vm_size", "max_nodes", "vm_priority")}
+            for c in layout["regions"][role]["clusters"]
+        ]
     return layout

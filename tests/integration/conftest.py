@@ -56,7 +56,9 @@ class PlaybookRun:
         return [t for t in self.tasks if t["action"].endswith(action)]
 
     def __repr__(self):
-        return "PlaybookRun(rc=%s, changed=%s)\n%s\n%s" % (self.rc, self.changed, self.stdout[-4000:], self.stderr[-2000:])
+        failed = ["%s: %s" % (t["task"], t["result"].get("msg")) for t in self.failed]
+        return "PlaybookRun(rc=%s, changed=%s, failed=%s)\n%s\n%s" % (
+            self.rc, self.changed, failed, self.stdout[-3000:], self.stderr[-2000:])
 
 
 @pytest.fixture(scope="session")
