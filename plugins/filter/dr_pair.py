@@ -9,7 +9,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.amlops.bcdr.plugins.module_utils.pair_layout import pair_errors, pair_layout, pair_settings
+from ansible_collections.amlops.bcdr.plugins.module_utils.pair_layout import layout_errors, pair_errors, pair_layout, pair_settings
 
 
 def dr_pair_errors(pair, known_regions):
@@ -17,9 +17,12 @@ def dr_pair_errors(pair, known_regions):
     training_storage_sku. Returns a list of messages, empty when the input is good."""
     if not isinstance(pair, dict):
         raise AnsibleFilterError("dr_pair_errors expects a dict, got %s" % type(pair).__name__)
-    return pair_errors(pair.get("name"), pair.get("primary_region"), pair.get("secondary_region"), known_regions,
-                       modes=pair.get("modes"), clusters=pair.get("compute_clusters"),
-                       training_storage_sku=pair.get("training_storage_sku"))
+    errors = pair_errors(pair.get("name"), pair.get("primary_region"), pair.get("secondary_region"), known_regions,
+                         modes=pair.get("modes"), clusters=pair.get("compute_clusters"),
+                         training_storage_sku=pair.get("training_storage_sku"))
+    if not errors:
+        errors = layout_errors(dr_pair_layout(pair))
+    return errors
 
 
 def dr_pair_layout(pair):

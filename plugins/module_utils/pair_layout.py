@@ -73,6 +73,31 @@ def pair_errors(pair_name, primary_region, secondary_region, known_regions, mode
     return errors
 
 
+NAME_RULES = {
+    # Azure's naming rules, checked before any change so that a bad name cannot leave half a pair.
+    "storage_account": (re.compile(r"^[a-z0-9]{3,24}$"), "3 to 24 lowercase letters and digits"),
+    "training_storage": (re.compile(r"^[a-z0-9]{3,24}$"), "3 to 24 lowercase letters and digits"),
+    "container_registry": (re.compile(r"^[a-zA-Z0-9]{5,50}$"), "5 to 50 letters and digits"),
+    "key_vault": (re.compile(r"^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$"),
+                  "3 to 24 letters, digits and single hyphens, starting with a letter"),
+    "workspace": (re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$"),
+                  "3 to 33 letters, digits, '-' and '_', starting with a letter or digit"),
+}
+
+
+def layout_errors(layout):
+    """Resource names of a layout that Azure would refuse."""
+    errors = []
+    for key, value in sorted(layout["shared"].items()):
+        if key in NAME_RULES and not NAME_RULES[key][0].match(value):
+            errors.append("%s name '%s' is invalid: %s" % (key, value, NAME_RULES[key][1]))
+    for role in ROLES:
+        for key, value in sorted(layout["regions"][role].items()):
+            if key in NAME_RULES and isinstance(value, str) and not NAME_RULES[key][0].match(value):
+                errors.append("%s %s name '%s' is invalid: %s" % (role, key, value, NAME_RULES[key][1]))
+    return errors
+
+
 def clusters_for(role, clusters, modes):
     """The clusters a region gets: all of them in the primary; in the secondary, per the class's mode
     (hot/hot as asked, hot/warm scaled to zero at rest, hot/cold none until failover)."""

@@ -147,3 +147,57 @@ def test_two_pairs_in_parallel(emulator, run_playbook, team):
     names = {r["name"] for r in typed(emulator.state(), "Microsoft.MachineLearningServices/workspaces").values()}
     assert {"mlw-para-eastus", "mlw-para-westus", "mlw-parb-westeurope", "mlw-parb-northeurope"} <= names
     assert run_playbook(PROVISION, inventory=inventory(*pairs), forks=2).changed == 0
+
+
+def _standard_registry(emulator):
+    from azure.mgmt.containerregistry import ContainerRegistryManagementClient
+    from azure.mgmt.resource.resources import ResourceManagementClient
+
+    emulator.client(ResourceManagementClient, "2021-04-01").resource_groups.create_or_update(
+        "rg-byo", {"location": "eastus"})
+    acr = emulator.client(ContainerRegistryManagementClient, "2023-07-01")
+    return acr.registries.begin_create("rg-byo", "acrbyostandard", {
+        "location": "eastus", "sku": {"name": "Standard"}, "properties": {"adminUserEnabled": False}}).result().id
+
+
+BAD = {
+    "same region": (dict(secondary_region="eastus"), "same region as bcdr_primary_region"),
+    "unknown region": (dict(secondary_region="marsnorth"), "'marsnorth' is not an Azure region"),
+    "redundancy that does not exist": (dict(training_storage_sku="Standard_XYZRS"), "is not geo-redundant"),
+    "invalid workspace name": (dict(names={"primary": {"workspace": "bad name!"}}), "primary workspace name 'bad name!'"),
+    "invalid registry name": (dict(names={"container_registry": "acr-with-dash"}), "container_registry name 'acr-with-dash'"),
+    "not enough quota": (dict(compute_clusters=[dict(name="huge", vm_size="Standard_DS3_v2", max_nodes=500)]),
+                         "not enough compute quota: eastus: standardDSv2Family needs 2000 cores"),
+    "registry not Premium": ("standard-registry", "geo-replication needs Premium"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_input_changes_nothing(case, emulator, run_playbook, team):
+    overrides, expected = BAD[case]
+    if overrides == "standard-registry":
+        overrides = dict(existing={"container_registry_id": _standard_registry(emulator)})
+    pair = pair_def("bad", principal_id(team), **overrides)
+    before = emulator.state()
+    run = run_playbook(PROVISION, inventory=inventory(pair))
+    assert run.rc != 0, run
+    assert len(run.failed) == 1, run
+    msg = run.failed[0]["result"]["msg"]
+    assert expected in msg, msg
+    assert "\n" not in msg.strip()
+    assert emulator.state() == before, "bad input changed the emulator's state"
+
+
+def test_unknown_principal_fails_clearly_and_changes_nothing(emulator, run_playbook, team):
+    """On a converged pair, a role assignment for a principal that does not exist fails with one line
+    and changes nothing (the pair's other resources are already as asked)."""
+    pair = pair_def("prov", principal_id(team))
+    assert run_playbook(PROVISION, inventory=inventory(pair)).rc == 0
+    ghost = "0badbeef-0000-4000-8000-000000000000"
+    pair["role_assignments"].append(dict(principal_id=ghost, principal_type="User", role="Reader"))
+    before = emulator.state()
+    run = run_playbook(PROVISION, inventory=inventory(pair))
+    assert run.rc != 0
+    failed = [t["result"] for t in run.failed]
+    assert failed and all(ghost in (r.get("msg") or str(r.get("results"))) for r in failed), run
+    assert emulator.state() == before

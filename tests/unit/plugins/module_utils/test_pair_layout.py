@@ -71,3 +71,16 @@ def test_layout_names_tags_and_overrides():
     name = long["regions"]["primary"]["storage_account"]
     assert len(name) <= 24 and name.isalnum() and name.islower()
     assert long["shared"]["container_registry"].isalnum()
+
+
+def test_layout_names_azure_would_refuse():
+    from ansible_collections.amlops.bcdr.plugins.module_utils.pair_layout import layout_errors
+    good = pair_layout("fraud", "eastus", "westus")
+    assert layout_errors(good) == []
+    bad = pair_layout("fraud", "eastus", "westus", names={"container_registry": "acr-bad",
+                                                          "secondary": {"workspace": "bad name!"}})
+    assert layout_errors(bad) == [
+        "container_registry name 'acr-bad' is invalid: 5 to 50 letters and digits",
+        "secondary workspace name 'bad name!' is invalid: 3 to 33 letters, digits, '-' and '_', "
+        "starting with a letter or digit",
+    ]
