@@ -383,3 +383,18 @@ def test_group_delete_cleans_storage_keys(emu):
     assert status in (200, 202)
     emu.engine.settle()
     assert "stgroupgone" not in emu.store.secrets["storageAccountKeys"]
+
+
+def test_compute_scale_change_moves_only_what_it_should(emu):
+    make_ws(emu)
+    path = ws_path(emu) + "/computes/cpu-scale"
+    body = {"location": "eastus", "properties": {"computeType": "AmlCompute", "properties": {
+        "vmSize": "Standard_DS3_v2", "scaleSettings": {"maxNodeCount": 4, "minNodeCount": 0}}}}
+    first = ok(emu.call("PUT", path, ML, body))
+    body["properties"]["properties"]["scaleSettings"]["maxNodeCount"] = 8
+    second = ok(emu.call("PUT", path, ML, body))
+    for r in (first, second):
+        r.pop("systemData", None)
+        r["properties"].pop("modifiedOn")
+        r["properties"]["properties"]["scaleSettings"].pop("maxNodeCount")
+    assert first == second
