@@ -27,7 +27,7 @@ run() { local name="$1"; shift; log "$name"; SECONDS=0; if "$@"; then log "$name
 pytest_args=(-q -p no:cacheprovider -o junit_family=xunit2)
 want unit && run "unit tests" "$PY" -m pytest "${pytest_args[@]}" tests/unit --junitxml "$out/unit.xml"
 want conformance && run "emulator conformance tests" "$PY" -m pytest "${pytest_args[@]}" tests/conformance --junitxml "$out/conformance.xml"
-want integration && run "integration tests (ansible-playbook against the emulator)" "$PY" -m pytest "${pytest_args[@]}" tests/integration --junitxml "$out/integration.xml"
+want integration && run "integration tests (ansible-playbook against the emulator)" "$PY" -m pytest "${pytest_args[@]}" -n 2 --dist loadfile tests/integration --junitxml "$out/integration.xml"
 want oav && run "oav validate-traffic over the recorded traffic" "$PY" -m emulator.oav_check "$AMLOPS_TRAFFIC_DIR" --report "$out/oav-report.json"
 
 if want sanity; then

@@ -18,7 +18,11 @@ def emulator(tmp_path_factory):
     from emulator.harness import Emulator
 
     state_dir = tmp_path_factory.mktemp("emulator-state")
-    emu = Emulator(state_dir, traffic_dir=os.environ.get("AMLOPS_TRAFFIC_DIR") or None)
+    traffic = os.environ.get("AMLOPS_TRAFFIC_DIR") or None
+    if traffic and os.environ.get("PYTEST_XDIST_WORKER"):
+        # one emulator per xdist worker: each records into a folder of its own
+        traffic = os.path.join(traffic, os.environ["PYTEST_XDIST_WORKER"])
+    emu = Emulator(state_dir, traffic_dir=traffic)
     emu.start()
     yield emu
     emu.stop()
