@@ -51,7 +51,7 @@ EXCEPTIONS = {
 
 
 def _wanted(spec_file, operation_id):
-    group, _, verb = operation_id.partition("_")
+    group, _unused, verb = operation_id.partition("_")
     if "/Microsoft.MachineLearningServices/" in spec_file:
         return verb in ML_OPS.get(group, ())
     if "/Microsoft.ContainerRegistry/" in spec_file:
@@ -91,7 +91,7 @@ def _load(path):
 def _body_param(spec_file, template, method):
     item = INDEX._docs[spec_file]["paths"][template]
     for p in list(item.get("parameters", [])) + list(item[method.lower()].get("parameters", [])):
-        _, _, node = INDEX._deref(spec_file, p, "")
+        _unused, _unused, node = INDEX._deref(spec_file, p, "")
         if node.get("in") == "body":
             return node["name"]
     return None
@@ -153,7 +153,6 @@ class Replayer:
         if r.status_code in (201, 202) or "Azure-AsyncOperation" in r.headers:
             assert self.wait(r) in (None, "Succeeded")
 
-
     def delete_group(self, rg):
         """Each case's resource group goes afterwards, so globally unique names (registries,
         vaults, storage accounts) are free again for the next case, as in Azure."""
@@ -193,7 +192,7 @@ WORKSPACE_LINKS = {
 
 def _link_ids(ep):
     base = "/subscriptions/%s/resourceGroups/%s/providers/" % (ep["subscription_id"], LINKS_RG)
-    return {prop: base + rel for prop, (rel, _, _) in WORKSPACE_LINKS.items()}
+    return {prop: base + rel for prop, (rel, _unused, _unused) in WORKSPACE_LINKS.items()}
 
 
 def _localize_links(body, links):

@@ -28,13 +28,13 @@ def _storage_rec(ctx, request):
     rec = hooks.storage_keys(ctx).get(r["name"])
     if not isinstance(rec, dict):
         raise ArmError(409, "StorageAccountIsNotProvisioned",
-                       f"The storage account provisioning state must be 'Succeeded' before "
-                       f"executing the operation.")
+                       "The storage account provisioning state must be 'Succeeded' before "
+                       "executing the operation.")
     return r, rec
 
 
 def storage_list_keys(ctx, match, request):
-    _, rec = _storage_rec(ctx, request)
+    _unused, rec = _storage_rec(ctx, request)
     return 200, _storage_keys_body(rec), {}
 
 
@@ -67,7 +67,6 @@ def storage_check_name(ctx, match, request):
         return 200, {"nameAvailable": False, "reason": "AlreadyExists",
                      "message": f"The storage account named {name} is already taken."}, {}
     return 200, {"nameAvailable": True}, {}
-
 
 
 # ======================================================================= name checks
@@ -166,7 +165,7 @@ def acr_images(ctx, registry_id):
 def record_image(ctx, registry_id, image, source=None):
     """Make ``image`` ('repo:tag') exist in an emulated registry (a push, for test set-ups)."""
     import hashlib
-    repo, _, tag = image.partition(":")
+    repo, _unused, tag = image.partition(":")
     ref = f"{repo}:{tag or 'latest'}"
     acr_images(ctx, registry_id)[ref] = {
         "digest": "sha256:" + hashlib.sha256(f"{source or registry_id}/{ref}".encode()).hexdigest(),
@@ -180,7 +179,7 @@ def registry_import_image(ctx, match, request):
     body = request.body or {}
     src = body.get("source") or {}
     image = src.get("sourceImage") or ""
-    repo, _, tag = image.partition("@")[0].partition(":")
+    repo, _unused, tag = image.partition("@")[0].partition(":")
     source_ref = f"{repo}:{tag or 'latest'}"
     digest = None
     if src.get("resourceId"):

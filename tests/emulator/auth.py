@@ -149,7 +149,7 @@ class Directory:
             raise ArmError(401, "AuthenticationFailed",
                            "Authentication failed. The 'Authorization' header is missing.",
                            headers=challenge)
-        scheme, _, token = authorization.partition(" ")
+        scheme, _unused, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or token.count(".") != 2:
             challenge["WWW-Authenticate"] = challenge["WWW-Authenticate"].replace(
                 "missing 'Authorization' header", "invalid 'Authorization' header")

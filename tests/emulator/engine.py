@@ -34,6 +34,8 @@ except ImportError:                    # pragma: no cover
 log = logging.getLogger("emulator.engine")
 
 # The other people's modules: optional until they exist (import errors inside them are loud).
+
+
 def _optional(name):
     try:
         return importlib.import_module(f"{__package__}.{name}")

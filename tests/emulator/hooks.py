@@ -94,8 +94,6 @@ BUILTIN_ROLES = {
 BUILTIN_ROLE_IDS = {v.lower(): k for k, v in BUILTIN_ROLES.items()}
 
 
-
-
 def _t(resource_type):
     return (resource_type or "").lower()
 
@@ -497,7 +495,7 @@ def workspace_put(ctx, rid, resource, existing):
         if not ctx.store.exists(ref):
             # Azure ML validates the linked resources before creating the workspace; the exact
             # code is not public, ARM's generic BadRequest is used.
-            short = rtype.split("/")[-1][:-1]
+            short = rtype.rsplit("/", maxsplit=1)[-1][:-1]
             raise ArmError(400, "BadRequest",
                            f"The {short} '{ref}' linked to the workspace was not found.",
                            target=f"properties.{prop}")
@@ -820,8 +818,8 @@ def role_assignment_put(ctx, rid, resource, existing):
 # Name rules checked before the swagger validation (whose pattern errors would otherwise
 # answer the generic InvalidRequestContent where the provider gives its own code).
 _NAME_CHECKS = {SA_TYPE: check_storage_name,
-                "microsoft.keyvault/vaults": lambda n: check_vault_name(n),
-                "microsoft.containerregistry/registries": lambda n: check_registry_name(n)}
+                "microsoft.keyvault/vaults": check_vault_name,
+                "microsoft.containerregistry/registries": check_registry_name}
 
 
 def pre_validate(ctx, match, method, path_params, body):

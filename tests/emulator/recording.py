@@ -35,7 +35,7 @@ class Recorder:
             },
             "liveResponse": {
                 "statusCode": str(status),
-                "headers": {k: v for k, v in resp_headers.items()},
+                "headers": dict(resp_headers.items()),
             },
         }
         # No "body" key at all for a request/response without one (oav reads it as absent).

@@ -331,7 +331,7 @@ class SpecIndex:
         r.segments = bare.split("/") if bare else []
         params = {}
         for pnode in list(item.get("parameters", [])) + list(r.op.get("parameters", [])):
-            _, _, resolved = self._deref(path, pnode, "")
+            _unused, _unused, resolved = self._deref(path, pnode, "")
             if resolved.get("in") == "path":
                 params[resolved.get("name")] = resolved
         r.literal_count = sum(1 for s in r.segments if not s.startswith("{"))
@@ -402,7 +402,7 @@ class SpecIndex:
 
     def _ref_target(self, file, ref):
         """'other.json#/definitions/X' relative to file -> (abs file, pointer)."""
-        target, _, pointer = ref.partition("#")
+        target, _unused, pointer = ref.partition("#")
         if target:
             file = os.path.normpath(os.path.join(os.path.dirname(file), target))
         return file, pointer
@@ -761,7 +761,7 @@ class SpecIndex:
         """Routes whose template matches path and method -> [(route, raw path params)]."""
         method = method.upper()
         bare = path.split("?")[0]
-        segs = [s for s in bare.strip("/").split("/")] if bare.strip("/") else []
+        segs = list(bare.strip("/").split("/")) if bare.strip("/") else []
         lowered = [s.lower() for s in segs]
         out = []
         frontier = [self._trie]
@@ -794,7 +794,7 @@ class SpecIndex:
         # Generic routes ('/providers/{resourceProviderNamespace}/...') give way to the
         # provider's own routes for the same URL, whatever the api-version: a bad version
         # for Microsoft.Storage must not fall back to Microsoft.Resources' generic route.
-        specific = {r.route_ns.lower() for r, _ in out if r.generic_ns_index is None}
+        specific = {r.route_ns.lower() for r, _unused in out if r.generic_ns_index is None}
         if not specific:
             return out
         return [(r, params) for r, params in out
@@ -840,7 +840,7 @@ class SpecIndex:
 
     def allowed_methods(self, path):
         """HTTP methods some spec defines for this path (for 405 vs 404 decisions)."""
-        return sorted({r.method for m in _METHODS for r, _ in self._candidates(m, path)})
+        return sorted({r.method for m in _METHODS for r, _unused in self._candidates(m, path)})
 
     def _route_details(self, r):
         """Resolved parameters and responses of a route (computed once)."""
@@ -907,7 +907,7 @@ class Match:
         self._responses = responses
         self.success_codes = sorted(int(c) for c in responses if c.isdigit())
         self.body_parameter = body[0] if body else None
-        self.parameters = [p for p, _ in params]
+        self.parameters = [p for p, _unused in params]
 
     def __repr__(self):
         return "<Match %s %s %s %s%s>" % (self.operation_id, self.method, self.path_template,

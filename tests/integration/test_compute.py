@@ -252,7 +252,7 @@ def test_low_limit_is_a_shortfall_naming_family_and_numbers(emulator, run_playbo
 @needs_quota
 def test_unknown_vm_size_is_one_clear_line(emulator, run_playbook, cmp_ws):
     msg = one_line_failure(run_playbook("quota_one.yml", {"quota": quota_args(cmp_ws, "primary",
-                                                                             vm_size="Standard_Nope_v9")}))
+                                                                              vm_size="Standard_Nope_v9")}))
     assert "clusters[0].vm_size: 'Standard_Nope_v9' is not offered for AmlCompute in eastus" in msg
 
 

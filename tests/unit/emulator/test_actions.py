@@ -4,7 +4,9 @@ import uuid
 
 from emulator import actions
 
-from test_hooks import (ACR, AUTH, KV, ML, READER, DS, emu, err, kv_body, make_sa, make_ws, ok,  # noqa: F401
+# emu is a pytest fixture: imported so that pytest finds it here
+from test_hooks import emu  # noqa: F401 pylint: disable=unused-import
+from test_hooks import (ACR, AUTH, KV, ML, READER, DS, err, kv_body, make_sa, make_ws, ok,
                         ra_path, role, sa_path, ws_path, acr_path)
 
 
@@ -78,7 +80,7 @@ def test_import_image(emu):
     images = actions.acr_images(emu.engine.ctx, acr_path(emu, "acrprimary"))
     assert "base/inference:1" in images
     # from one emulated registry to another: the image must exist in the source
-    status, _ = post(emu, acr_path(emu, "acrsecondary") + "/importImage", ACR, {
+    status, _unused = post(emu, acr_path(emu, "acrsecondary") + "/importImage", ACR, {
         "source": {"resourceId": acr_path(emu, "acrprimary"), "sourceImage": "base/inference:1"}})
     assert status == 202
     second = actions.acr_images(emu.engine.ctx, acr_path(emu, "acrsecondary"))
@@ -138,8 +140,8 @@ def test_role_assignment_lists(emu):
     assert names(ws_path(emu)) == {at_sub["name"], at_ws["name"]}
     assert names(sub, f"principalId eq '{bob}'") == {at_ws["name"]}
     assert names(ws_path(emu), f"assignedTo('{alice}')") == {at_sub["name"]}
-    status, _ = emu.call("GET", ws_path(emu, "notyet") + "/providers/Microsoft.Authorization/roleAssignments",
-                         AUTH, query={"$filter": f"principalId eq '{bob}'"})
+    status, _unused = emu.call("GET", ws_path(emu, "notyet") + "/providers/Microsoft.Authorization/roleAssignments",
+                               AUTH, query={"$filter": f"principalId eq '{bob}'"})
     assert status == 404
 
 
@@ -147,7 +149,7 @@ def test_online_endpoint_keys_and_job_cancel(emu):
     make_ws(emu)
     ep = ws_path(emu) + "/onlineEndpoints/ep-fraud"
     ok(emu.call("PUT", ep, ML, {"location": "eastus", "identity": {"type": "SystemAssigned"},
-                               "properties": {"authMode": "Key"}}))
+                                "properties": {"authMode": "Key"}}))
     keys = ok(post(emu, ep + "/listKeys", ML))
     assert keys["primaryKey"] and keys["secondaryKey"]
     assert ok(post(emu, ep + "/listKeys", ML)) == keys
@@ -157,6 +159,6 @@ def test_online_endpoint_keys_and_job_cancel(emu):
         "environmentId": ws_path(emu) + "/environments/env/versions/1",
         "computeId": ws_path(emu) + "/computes/cpu"}})
     assert status in (200, 201), body
-    status, _ = post(emu, job + "/cancel", ML)
+    status, _unused = post(emu, job + "/cancel", ML)
     assert status == 202
     assert ok(emu.call("GET", job, ML))["properties"]["status"] == "Canceled"

@@ -98,7 +98,7 @@ def test_principals(tmp_path):
 def test_faults_token_bucket_refills(tmp_path):
     f = Faults(Store(str(tmp_path)))
     f.set({"token_bucket": {"reads": [3, 10.0]}})
-    for _ in range(3):
+    for _unused in range(3):
         f.before_request("GET", "s", "p")
     with pytest.raises(ArmError) as e:
         f.before_request("GET", "s", "p")

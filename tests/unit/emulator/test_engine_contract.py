@@ -38,7 +38,7 @@ def emu(tmp_path, monkeypatch):
         return 200, {"value": {"userDefinedRouteResults": []}}, {}
 
     monkeypatch.setattr(engine_mod, "_hooks", types.SimpleNamespace(on_put=on_put,
-                                                                      on_delete=on_delete))
+                                                                    on_delete=on_delete))
     monkeypatch.setattr(engine_mod, "_actions", types.SimpleNamespace(OPERATION_HANDLERS={
         "StorageAccounts_ListKeys": list_keys, "Workspaces_Diagnose": diagnose}))
     e = Emulator(str(tmp_path), lro_delay=0.05, strict_responses=True)
@@ -63,7 +63,7 @@ def emu(tmp_path, monkeypatch):
 
 def _poll_location(emu, headers):
     path = headers["Location"].split("127.0.0.1:1", 1)[1].split("?")[0]
-    for _ in range(100):
+    for _unused in range(100):
         status, h, body = emu.call("GET", path, ML)
         if status != 202:
             return status, body
@@ -77,7 +77,7 @@ def test_hooks_see_puts_and_set_server_fields(emu):
         "location": "westus", "kind": "StorageV2", "sku": {"name": "Standard_LRS"}})
     assert status == 202 or status == 200
     assert ("Microsoft.Storage/storageAccounts", sa, True) in emu.calls["put"]
-    status, _, got = emu.call("GET", sa, "2023-01-01")
+    status, _unused, got = emu.call("GET", sa, "2023-01-01")
     assert got["properties"]["primaryEndpoints"]["blob"] == "http://127.0.0.1:10000/sa1/"
     emu.call("PATCH", sa, "2023-01-01", {"tags": {"a": "b"}})
     assert ("Microsoft.Storage/storageAccounts", sa, False) in emu.calls["put"]
@@ -87,13 +87,13 @@ def test_action_handlers_get_the_request(emu):
     sa = emu.rg + "/providers/Microsoft.Storage/storageAccounts/sa2"
     emu.call("PUT", sa, "2023-01-01", {"location": "westus", "kind": "StorageV2",
                                        "sku": {"name": "Standard_LRS"}})
-    status, _, body = emu.call("POST", sa + "/listKeys", "2023-01-01")
+    status, _unused, body = emu.call("POST", sa + "/listKeys", "2023-01-01")
     assert status == 200 and body["keys"][0]["keyName"] == "key1"
     op, rid, oid, name = emu.calls["action"][-1]
     assert (op, rid, name) == ("StorageAccounts_ListKeys", sa, "sa2")
     assert oid == emu.directory.principal_object_id
-    status, _, body = emu.call("POST", emu.rg + "/providers/Microsoft.Storage/storageAccounts/"
-                                                "denied/listKeys", "2023-01-01")
+    status, _unused, body = emu.call("POST", emu.rg + "/providers/Microsoft.Storage/storageAccounts/"
+                                     "denied/listKeys", "2023-01-01")
     assert status == 403 and body == {"error": {"code": "AuthorizationFailed",
                                                 "message": "no keys for you"}}
 
@@ -109,7 +109,7 @@ def test_synchronous_answer_of_an_lro_action_becomes_an_lro(emu):
 def test_post_without_a_handler_is_loud(emu):
     ws = emu.rg + "/providers/Microsoft.MachineLearningServices/workspaces/mlw2"
     emu.call("PUT", ws, ML, {"location": "westus"})
-    status, _, body = emu.call("POST", ws + "/listKeys", ML)
+    status, _unused, body = emu.call("POST", ws + "/listKeys", ML)
     assert status == 501 and body["error"]["code"] == "EmulatorOperationNotImplemented"
     assert "Workspaces_ListKeys" in body["error"]["message"]
 
@@ -118,7 +118,7 @@ def test_on_delete_for_every_resource_removed(emu):
     ws = emu.rg + "/providers/Microsoft.MachineLearningServices/workspaces/mlw3"
     emu.call("PUT", ws, ML, {"location": "westus"})
     emu.call("PUT", ws + "/models/m/versions/1", ML, {"properties": {"modelUri": "azureml://x"}})
-    status, headers, _ = emu.call("DELETE", emu.rg, "2021-04-01")
+    status, headers, _unused = emu.call("DELETE", emu.rg, "2021-04-01")
     assert status == 202
     assert _poll_location(emu, headers)[0] in (200, 204)
     assert {ws, ws + "/models/m", ws + "/models/m/versions/1", emu.rg} <= set(emu.calls["delete"])
@@ -129,7 +129,7 @@ def test_write_only_values_are_kept_aside(emu):
     ws = emu.rg + "/providers/Microsoft.MachineLearningServices/workspaces/mlw4"
     emu.call("PUT", ws, ML, {"location": "westus"})
     ds = ws + "/datastores/blobstore"
-    status, _, body = emu.call("PUT", ds, ML, {"properties": {
+    status, _unused, body = emu.call("PUT", ds, ML, {"properties": {
         "datastoreType": "AzureBlob", "accountName": "sa", "containerName": "c",
         "credentials": {"credentialsType": "AccountKey",
                         "secrets": {"secretsType": "AccountKey", "key": "s3cr3t"}}}})

@@ -379,7 +379,7 @@ def test_group_delete_cleans_storage_keys(emu):
     make_sa(emu, "stgroupgone")
     keys = emu.store.secrets["storageAccountKeys"]
     assert "stgroupgone" in keys
-    status, _ = emu.call("DELETE", emu.rg, RG_API)
+    status, _unused = emu.call("DELETE", emu.rg, RG_API)
     assert status in (200, 202)
     emu.engine.settle()
     assert "stgroupgone" not in emu.store.secrets["storageAccountKeys"]

@@ -46,7 +46,7 @@ def test_role_assignment_at_resource_and_group_scope(emulator, setup):
 
 
 def test_role_assignment_on_a_missing_scope(emulator, setup):
-    _, sa, auth = setup
+    _unused, sa, auth = setup
     sub = emulator.endpoint["subscription_id"]
     with pytest.raises(ResourceNotFoundError):
         auth.role_assignments.create(sa.id.replace("stscopes", "stnothere"), str(uuid.uuid4()), {
@@ -56,7 +56,7 @@ def test_role_assignment_on_a_missing_scope(emulator, setup):
 
 
 def test_generic_resource_list_of_a_group(emulator, setup):
-    rm, sa, _ = setup
+    rm, sa, _unused = setup
     ids = [r.id for r in rm.resources.list_by_resource_group("rg-scopes")]
     assert sa.id in ids
     assert all("/roleAssignments/" not in i for i in ids)

@@ -110,7 +110,7 @@ def test_arm_with_malformed_header_is_401(emulator):
 def test_forged_token_is_401(emulator, arm_credential):
     ep = emulator.endpoint
     token = arm_credential.get_token(ARM_SCOPE).token
-    header, payload, _ = token.split(".")
+    header, payload, _unused = token.split(".")
     claims = _claims(token)
     claims["oid"] = "00000000-0000-0000-0000-000000000001"
     forged_payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
@@ -120,7 +120,9 @@ def test_forged_token_is_401(emulator, arm_credential):
 
 
 def _sign(key, claims):
-    enc = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()  # noqa: E731
+    def enc(raw):
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
     h = enc(json.dumps({"typ": "JWT", "alg": "HS256"}).encode())
     p = enc(json.dumps(claims).encode())
     sig = hmac.new(key.encode(), ("%s.%s" % (h, p)).encode(), hashlib.sha256).digest()

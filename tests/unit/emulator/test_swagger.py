@@ -163,7 +163,7 @@ def test_every_route_matches_its_own_template(index):
 def test_matching_is_fast(index):
     path = ML + "/workspaces/ws1/computes/c1"
     start = time.perf_counter()
-    for _ in range(1000):
+    for _unused in range(1000):
         index.match("PUT", path, ML_VERSION)
     assert (time.perf_counter() - start) / 1000 < 0.0005
 
@@ -349,7 +349,7 @@ def test_validation_is_fast(index):
         "properties": {"vmSize": "STANDARD_NC6", "scaleSettings": {"maxNodeCount": 1, "minNodeCount": 0}}}}
     m.validate_request({}, body)
     start = time.perf_counter()
-    for _ in range(1000):
+    for _unused in range(1000):
         assert m.validate_request({}, body) == []
     assert (time.perf_counter() - start) / 1000 < 0.001
 

@@ -108,8 +108,8 @@ def test_registry_absent():
 
 def test_validate_replicas_normalizes_and_defaults():
     out = validate_replicas([{"location": "West US", "zone_redundancy": "enabled"}, {"location": "northeurope",
-                                                                                   "region_endpoint_enabled": False,
-                                                                                   "tags": {"n": 1}}])
+                                                                                     "region_endpoint_enabled": False,
+                                                                                     "tags": {"n": 1}}])
     assert out == [
         dict(location="westus", zone_redundancy="Enabled", region_endpoint_enabled=True, tags=None),
         dict(location="northeurope", zone_redundancy=None, region_endpoint_enabled=False, tags={"n": "1"}),

@@ -97,7 +97,7 @@ def test_one_field_change_is_exactly_that_field():
 
 def test_enforced_defaults_put_drift_back():
     plan = plan_resource(STORAGE_ACCOUNT, storage_desired(), storage_current(allow_blob_public_access=True,
-                                                                              minimum_tls_version="TLS1_0"))
+                                                                             minimum_tls_version="TLS1_0"))
     assert plan["patch"] == {"allow_blob_public_access": False, "minimum_tls_version": "TLS1_2"}
 
 

@@ -144,7 +144,7 @@ def test_credentials_file_profiles(home):
 def test_azure_cli_uses_its_default_subscription(home):
     write(os.path.join(home['HOME'], '.azure', 'azureProfile.json'),
           '\ufeff' + json.dumps({'subscriptions': [{'id': 'sub-a', 'isDefault': False},
-                                                  {'id': 'sub-cli', 'isDefault': True}]}))
+                                                   {'id': 'sub-cli', 'isDefault': True}]}))
     ctx = resolve_auth({}, env=home, which=has_az)
     assert isinstance(ctx.credential, identity.AzureCliCredential)
     assert (ctx.subscription_id, ctx.source) == ('sub-cli', 'cli')

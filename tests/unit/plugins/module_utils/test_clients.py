@@ -84,14 +84,14 @@ def test_each_client_sends_the_pinned_api_version(arm, service, call, path_end):
 
 
 def test_next_link_pages_keep_the_pinned_api_version(arm):
-    server, azure_clients, _ = arm
+    server, azure_clients, _unused = arm
     assert list(azure_clients.storage().storage_accounts.list_by_resource_group('rg')) == []
     assert len(server.requests) == 2
     assert [api_version_of(r) for r in server.requests] == [['2023-01-01'], ['2023-01-01']]
 
 
 def test_clients_are_built_once_and_carry_our_retry_policy(arm):
-    _, azure_clients, _ = arm
+    _unused, azure_clients, _unused = arm
     first = azure_clients.storage()
     assert azure_clients.storage() is first
     assert isinstance(first._config.retry_policy, JitteredRetryPolicy)
