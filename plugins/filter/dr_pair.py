@@ -9,7 +9,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.amlops.bcdr.plugins.module_utils.pair_layout import layout_errors, pair_errors, pair_layout, pair_settings
+from ansible_collections.amlops.bcdr.plugins.module_utils.pair.layout import layout_errors, pair_errors, pair_layout, pair_settings
 
 
 def dr_pair_errors(pair, known_regions):

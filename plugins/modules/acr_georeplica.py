@@ -196,16 +196,16 @@ changes:
   sample: {"sku": ["Standard", "Premium"], "added": ["westus"]}
 """
 
-from ansible_collections.amlops.bcdr.plugins.module_utils.acr_plan import (
+from ansible_collections.amlops.bcdr.plugins.module_utils.acr.registry_plan import (
     PlanError,
     plan_georeplica,
     validate_registry_name,
     validate_replicas,
 )
-from ansible_collections.amlops.bcdr.plugins.module_utils import acr_service as service
-from ansible_collections.amlops.bcdr.plugins.module_utils.diff import make_diff
-from ansible_collections.amlops.bcdr.plugins.module_utils.ids import require_resource_id
-from ansible_collections.amlops.bcdr.plugins.module_utils.module import AzureModule, wait_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.acr import registry_service as service
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.diff import make_diff
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.ids import require_resource_id
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule, wait_argument_spec
 
 REGISTRY_TYPE = "Microsoft.ContainerRegistry/registries"
 REGISTRY_FIELDS = ("id", "name", "resource_group", "location", "sku", "login_server")

@@ -197,17 +197,17 @@ changes:
   sample: {"max_nodes": [4, 10]}
 """
 
-from ansible_collections.amlops.bcdr.plugins.module_utils.compute_plan import (
+from ansible_collections.amlops.bcdr.plugins.module_utils.ml.compute_plan import (
     PlanError,
     plan_compute,
     validate_desired,
     validate_name,
 )
-from ansible_collections.amlops.bcdr.plugins.module_utils.diff import make_diff
-from ansible_collections.amlops.bcdr.plugins.module_utils.ids import build_resource_id
-from ansible_collections.amlops.bcdr.plugins.module_utils.module import AzureModule, wait_argument_spec
-from ansible_collections.amlops.bcdr.plugins.module_utils import compute_service as service
-from ansible_collections.amlops.bcdr.plugins.module_utils import workspace_service
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.diff import make_diff
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.ids import build_resource_id
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule, wait_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.ml import compute_service as service
+from ansible_collections.amlops.bcdr.plugins.module_utils.ml import workspace_service
 
 DESIRED_OPTIONS = ("location", "vm_size", "vm_priority", "min_nodes", "max_nodes", "idle_time_before_scale_down",
                    "remote_login_port_public_access", "description", "tags")

@@ -210,17 +210,17 @@ changes:
   sample: {"description": ["", "Geo-redundant training data"]}
 """
 
-from ansible_collections.amlops.bcdr.plugins.module_utils.diff import make_diff
-from ansible_collections.amlops.bcdr.plugins.module_utils.errors import AzureOperationError, scrub
-from ansible_collections.amlops.bcdr.plugins.module_utils.ids import build_resource_id
-from ansible_collections.amlops.bcdr.plugins.module_utils.module import AzureModule, azure_errors
-from ansible_collections.amlops.bcdr.plugins.module_utils.datastore_plan import (
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.diff import make_diff
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.errors import AzureOperationError, scrub
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.ids import build_resource_id
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule, azure_errors
+from ansible_collections.amlops.bcdr.plugins.module_utils.ml.datastore_plan import (
     PlanError,
     credentials_type,
     plan_datastore,
     validate,
 )
-from ansible_collections.amlops.bcdr.plugins.module_utils import datastore_service as service
+from ansible_collections.amlops.bcdr.plugins.module_utils.ml import datastore_service as service
 
 
 def main():

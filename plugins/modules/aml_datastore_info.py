@@ -114,8 +114,8 @@ datastores:
       sample: false
 """
 
-from ansible_collections.amlops.bcdr.plugins.module_utils.module import AzureModule
-from ansible_collections.amlops.bcdr.plugins.module_utils import datastore_service as service
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule
+from ansible_collections.amlops.bcdr.plugins.module_utils.ml import datastore_service as service
 
 
 def main():

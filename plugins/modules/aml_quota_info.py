@@ -179,14 +179,14 @@ shortfalls:
       sample: "eastus: standardDSv2Family needs 40 cores for cpu-cluster (10 x Standard_DS3_v2, 4 vCPUs); 24 of 100 available"
 """
 
-from ansible_collections.amlops.bcdr.plugins.module_utils.compute_plan import (
+from ansible_collections.amlops.bcdr.plugins.module_utils.ml.compute_plan import (
     PlanError,
     normalize_location,
     validate_name,
 )
-from ansible_collections.amlops.bcdr.plugins.module_utils.module import AzureModule
-from ansible_collections.amlops.bcdr.plugins.module_utils.quota_plan import QuotaPlanError, plan_quota
-from ansible_collections.amlops.bcdr.plugins.module_utils import compute_service as service
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule
+from ansible_collections.amlops.bcdr.plugins.module_utils.ml.quota_plan import QuotaPlanError, plan_quota
+from ansible_collections.amlops.bcdr.plugins.module_utils.ml import compute_service as service
 
 
 def _requested(module):

@@ -178,15 +178,15 @@ changes:
   sample: {"description": ["", "fraud models"]}
 """
 
-from ansible_collections.amlops.bcdr.plugins.module_utils.diff import make_diff
-from ansible_collections.amlops.bcdr.plugins.module_utils.ids import build_resource_id, require_resource_id
-from ansible_collections.amlops.bcdr.plugins.module_utils.module import AzureModule, wait_argument_spec
-from ansible_collections.amlops.bcdr.plugins.module_utils.workspace_plan import (
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.diff import make_diff
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.ids import build_resource_id, require_resource_id
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule, wait_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.ml.workspace_plan import (
     PlanError,
     plan_workspace,
     validate_name,
 )
-from ansible_collections.amlops.bcdr.plugins.module_utils import workspace_service as service
+from ansible_collections.amlops.bcdr.plugins.module_utils.ml import workspace_service as service
 
 ID_OPTIONS = {
     "storage_account": "Microsoft.Storage/storageAccounts",

@@ -77,8 +77,8 @@ workspaces:
       provisioning_state: Succeeded
 """
 
-from ansible_collections.amlops.bcdr.plugins.module_utils.module import AzureModule
-from ansible_collections.amlops.bcdr.plugins.module_utils import workspace_service as service
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule
+from ansible_collections.amlops.bcdr.plugins.module_utils.ml import workspace_service as service
 
 
 def parse_tag_filters(items):

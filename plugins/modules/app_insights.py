@@ -158,11 +158,11 @@ changes:
 
 from functools import partial
 
-from ansible_collections.amlops.bcdr.plugins.module_utils.arm_plan import APP_INSIGHTS, validate_app_insights_name
-from ansible_collections.amlops.bcdr.plugins.module_utils.arm_runner import run_resource, tracked_argument_spec
-from ansible_collections.amlops.bcdr.plugins.module_utils.arm_services import AppInsightsComponents
-from ansible_collections.amlops.bcdr.plugins.module_utils.ids import require_resource_id
-from ansible_collections.amlops.bcdr.plugins.module_utils.module import AzureModule
+from ansible_collections.amlops.bcdr.plugins.module_utils.arm.resource_plan import APP_INSIGHTS, validate_app_insights_name
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import run_resource, tracked_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.arm.resource_service import AppInsightsComponents
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.ids import require_resource_id
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule
 
 DESIRED_OPTIONS = ("location", "application_type", "kind", "retention_in_days", "ingestion_mode",
                    "workspace_resource_id", "tags", "purge_tags")

@@ -163,15 +163,15 @@ changes:
   sample: {"sku": ["Standard", "Premium"]}
 """
 
-from ansible_collections.amlops.bcdr.plugins.module_utils.acr_plan import (
+from ansible_collections.amlops.bcdr.plugins.module_utils.acr.registry_plan import (
     PlanError,
     plan_registry,
     validate_registry_name,
 )
-from ansible_collections.amlops.bcdr.plugins.module_utils import acr_service as service
-from ansible_collections.amlops.bcdr.plugins.module_utils.diff import make_diff
-from ansible_collections.amlops.bcdr.plugins.module_utils.ids import build_resource_id
-from ansible_collections.amlops.bcdr.plugins.module_utils.module import AzureModule, wait_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.acr import registry_service as service
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.diff import make_diff
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.ids import build_resource_id
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule, wait_argument_spec
 
 DESIRED_OPTIONS = ("location", "sku", "admin_user_enabled", "public_network_access", "zone_redundancy",
                    "tags", "purge_tags")

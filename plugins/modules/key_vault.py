@@ -166,15 +166,15 @@ changes:
 
 from functools import partial
 
-from ansible_collections.amlops.bcdr.plugins.module_utils.arm_plan import (
+from ansible_collections.amlops.bcdr.plugins.module_utils.arm.resource_plan import (
     KEY_VAULT,
     validate_guid,
     validate_key_vault_name,
     validate_retention_days,
 )
-from ansible_collections.amlops.bcdr.plugins.module_utils.arm_runner import run_resource, tracked_argument_spec
-from ansible_collections.amlops.bcdr.plugins.module_utils.arm_services import KeyVaults, credentials_tenant
-from ansible_collections.amlops.bcdr.plugins.module_utils.module import AzureModule, wait_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import run_resource, tracked_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.arm.resource_service import KeyVaults, credentials_tenant
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule, wait_argument_spec
 
 
 def main():

@@ -101,14 +101,14 @@ changes:
 
 from functools import partial
 
-from ansible_collections.amlops.bcdr.plugins.module_utils.arm_plan import (
+from ansible_collections.amlops.bcdr.plugins.module_utils.arm.resource_plan import (
     RESOURCE_GROUP,
     check_group_delete,
     validate_resource_group_name,
 )
-from ansible_collections.amlops.bcdr.plugins.module_utils.arm_runner import run_resource, tracked_argument_spec
-from ansible_collections.amlops.bcdr.plugins.module_utils.arm_services import ResourceGroups
-from ansible_collections.amlops.bcdr.plugins.module_utils.module import AzureModule, wait_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import run_resource, tracked_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.arm.resource_service import ResourceGroups
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule, wait_argument_spec
 
 
 def main():

@@ -166,10 +166,10 @@ changes:
   sample: {"assignments": [[], ["0d9c6f4e-7b4e-5c1a-9a0e-3f7f3a3c1d2b"]]}
 """
 
-from ansible_collections.amlops.bcdr.plugins.module_utils.diff import make_diff
-from ansible_collections.amlops.bcdr.plugins.module_utils.errors import AzureOperationError
-from ansible_collections.amlops.bcdr.plugins.module_utils.module import AzureModule
-from ansible_collections.amlops.bcdr.plugins.module_utils.role_plan import (
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.diff import make_diff
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.errors import AzureOperationError
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule
+from ansible_collections.amlops.bcdr.plugins.module_utils.arm.role_plan import (
     PlanError,
     assignment_name,
     plan_role_assignment,
@@ -178,7 +178,7 @@ from ansible_collections.amlops.bcdr.plugins.module_utils.role_plan import (
     validate_guid,
     validate_scope,
 )
-from ansible_collections.amlops.bcdr.plugins.module_utils import role_service as service
+from ansible_collections.amlops.bcdr.plugins.module_utils.arm import role_service as service
 
 
 def _public(assignment):

@@ -197,15 +197,15 @@ changes:
 
 from functools import partial
 
-from ansible_collections.amlops.bcdr.plugins.module_utils.arm_plan import (
+from ansible_collections.amlops.bcdr.plugins.module_utils.arm.resource_plan import (
     STORAGE_ACCOUNT,
     STORAGE_SKUS,
     check_sku_change,
     validate_storage_account_name,
 )
-from ansible_collections.amlops.bcdr.plugins.module_utils.arm_runner import run_resource, tracked_argument_spec
-from ansible_collections.amlops.bcdr.plugins.module_utils.arm_services import StorageAccounts
-from ansible_collections.amlops.bcdr.plugins.module_utils.module import AzureModule, wait_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import run_resource, tracked_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.arm.resource_service import StorageAccounts
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule, wait_argument_spec
 
 DESIRED_OPTIONS = ("location", "sku", "kind", "access_tier", "https_only", "minimum_tls_version",
                    "allow_blob_public_access", "is_hns_enabled", "tags", "purge_tags")

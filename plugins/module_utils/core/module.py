@@ -1,0 +1,127 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A small module runner: AnsibleModule + the auth options + one clear, scrubbed failure line.
+
+    module = AzureModule(argument_spec=dict(name=dict(type='str', required=True)))
+    module.run(main)        # main(module) -> result dict; AzureOperationError -> fail_json
+
+Service helpers (workspace.py, ...) take ``module.clients`` and wrap SDK calls in
+``with azure_errors('reading workspace %s' % name):``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import contextlib
+import functools
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.auth import (
+    AUTH_ARGUMENT_SPEC, AZURE_IDENTITY_IMPORT_ERROR, HAS_AZURE_IDENTITY, resolve_auth,
+)
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.clients import AzureClients, MissingSDKError
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.errors import AzureOperationError, from_sdk_error, scrub
+
+try:
+    from azure.core.exceptions import AzureError
+except ImportError:
+    AzureError = None
+
+
+@contextlib.contextmanager
+def azure_errors(action):
+    """Turn azure-core exceptions raised inside the block into AzureOperationError about ``action``."""
+    try:
+        yield
+    except AzureOperationError:
+        raise
+    except Exception as exc:
+        if AzureError is not None and isinstance(exc, AzureError):
+            raise from_sdk_error(exc, action)
+        raise
+
+
+def with_azure_errors(action):
+    """Decorator form of ``azure_errors``; ``action`` may use the call's keyword arguments: ``'reading {name}'``."""
+    def decorator(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            try:
+                text = action.format(**kwargs)
+            except (KeyError, IndexError):
+                text = action
+            with azure_errors(text):
+                return fn(*args, **kwargs)
+        return wrapper
+    return decorator
+
+
+def wait_argument_spec(default_timeout=900):
+    """``wait``/``wait_timeout`` options (documented by the ``amlops.bcdr.azure_auth.WAIT`` doc fragment)."""
+    return dict(wait=dict(type='bool', default=True), wait_timeout=dict(type='int', default=default_timeout))
+
+
+class AzureModule(AnsibleModule):
+    """AnsibleModule with AUTH_ARGUMENT_SPEC merged, and lazy ``auth`` / ``clients``."""
+
+    def __init__(self, argument_spec, supports_check_mode=True, retry_settings=None, **kwargs):
+        spec = dict(AUTH_ARGUMENT_SPEC)
+        spec.update(argument_spec or {})
+        super(AzureModule, self).__init__(argument_spec=spec, supports_check_mode=supports_check_mode, **kwargs)
+        if not HAS_AZURE_IDENTITY:
+            self.fail_json(msg=missing_required_lib('azure-identity'), exception=str(AZURE_IDENTITY_IMPORT_ERROR))
+        self._retry_settings = retry_settings
+        self._auth = None
+        self._clients = None
+
+    @property
+    def auth(self):
+        """The resolved AuthContext (credentials, subscription, cloud); fails the module if unresolvable."""
+        if self._auth is None:
+            try:
+                self._auth = resolve_auth(self.params)
+            except AzureOperationError as exc:
+                self.fail(exc)
+        return self._auth
+
+    @property
+    def clients(self):
+        if self._clients is None:
+            self._clients = AzureClients(self.auth, retry_settings=self._retry_settings)
+        return self._clients
+
+    def _secrets(self):
+        return [self.params.get(k) for k in ('secret', 'password') if self.params.get(k)]
+
+    def fail(self, exc, **extra):
+        """fail_json with one scrubbed line: ``msg``, plus ``error_code``/``status`` when known."""
+        if not isinstance(exc, AzureOperationError):
+            exc = AzureOperationError(str(exc), code=type(exc).__name__)
+        result = dict(extra)
+        result.update(exc.to_result())
+        if isinstance(exc, MissingSDKError):
+            result['exception'] = exc.traceback
+        self.fail_json(msg=scrub(exc.message, secrets=self._secrets()), **result)
+
+    @contextlib.contextmanager
+    def azure_errors(self, action):
+        """Inside the block, an SDK error or AzureOperationError fails the module with one line about ``action``."""
+        try:
+            with azure_errors(action):
+                yield
+        except AzureOperationError as exc:
+            self.fail(exc)
+
+    def run(self, main):
+        """Call ``main(self)`` and exit with its result dict; any AzureOperationError becomes ``fail``."""
+        try:
+            result = main(self)
+        except AzureOperationError as exc:
+            self.fail(exc)
+        except Exception as exc:
+            if AzureError is not None and isinstance(exc, AzureError):
+                self.fail(from_sdk_error(exc, 'calling Azure'))
+            raise
+        self.exit_json(**result)
