@@ -117,7 +117,39 @@ class Emulator:
                 "AZURE_CLIENT_ID": ep["client_id"], "AZURE_SECRET": ep["client_secret"],
                 "AZURE_TENANT": ep["tenant_id"], "AZURE_CLOUD_ENVIRONMENT": ep["arm_url"],
                 "REQUESTS_CA_BUNDLE": ep["ca_cert"], "SSL_CERT_FILE": ep["ca_cert"],
-                "CURL_CA_BUNDLE": ep["ca_cert"]}
+                "CURL_CA_BUNDLE": ep["ca_cert"], **self.proxy_env()}
+
+    def proxy_env(self):
+        """HTTPS_PROXY to the blob proxy (https://<account>.blob.core.windows.net served by
+        Azurite); ARM and Azurite's own loopback URLs bypass it. Both spellings: urllib and
+        requests read the lower-case one first."""
+        url = (self.endpoint or {}).get("blob_proxy_url")
+        if not url:
+            return {}
+        return {"HTTPS_PROXY": url, "https_proxy": url,
+                "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+
+    def _proxy_control(self, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.endpoint["blob_proxy_url"] + path, data=data,
+                                     method=method)
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        try:
+            with opener.open(req, timeout=30) as resp:
+                return json.loads(resp.read())
+        except urllib.error.HTTPError as e:
+            raise EmulatorError(f"{method} {path}: {e.code} {e.read().decode(errors='replace')}")
+
+    def proxy_stats(self, reset=False):
+        """Bytes through the blob proxy: ``bytes_up`` (to storage), ``bytes_down``,
+        ``connections``, ``refused``, ``by_host`` {host: {up, down}}, ``bytes_per_second``.
+        ``reset=True`` zeroes the counters (and returns them zeroed)."""
+        return self._proxy_control("DELETE" if reset else "GET", "/_emulator/proxy-stats")
+
+    def set_blob_rate(self, bytes_per_second):
+        """Pace the blob proxy to ``bytes_per_second`` per direction (None: unlimited)."""
+        return self._proxy_control("PUT", "/_emulator/proxy-rate",
+                                   {"bytes_per_second": bytes_per_second})
 
     def _control(self, method, path, body=None):
         data = json.dumps(body).encode() if body is not None else None

@@ -59,6 +59,7 @@ class Emulator:
                              self.recorder)
         self.identity = None
         self.azurite = None
+        self.blobproxy = None
         self.arm_url = ""
 
     def bind(self, arm_url):
@@ -164,7 +165,8 @@ class Emulator:
                 "client_id": self.directory.client_id,
                 "client_secret": self.directory.client_secret,
                 "principal_object_id": self.directory.principal_object_id,
-                "azurite_blob_url": azurite_url}
+                "azurite_blob_url": azurite_url,
+                "blob_proxy_url": self.blobproxy.url if self.blobproxy is not None else None}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -315,6 +317,19 @@ def _start_azurite(emu):
         return None
 
 
+def _start_blobproxy(emu):
+    # Blob storage at Azure's endpoint names (https://<account>.blob.core.windows.net) for
+    # clients that build those URLs themselves (azure-ai-ml), through HTTPS_PROXY.
+    if emu.azurite is None:
+        return None
+    from .blobproxy import BlobProxy
+    try:
+        return BlobProxy(emu.state_dir, lambda: ("127.0.0.1", emu.azurite.port)).start()
+    except Exception:
+        log.exception("blob proxy did not start")
+        return None
+
+
 def serve(state_dir, port=0, lro_delay=0.2, page_size=50, traffic_dir=None,
           strict_responses=False):
     state_dir = os.path.abspath(state_dir)
@@ -329,6 +344,7 @@ def serve(state_dir, port=0, lro_delay=0.2, page_size=50, traffic_dir=None,
     emu.bind(f"https://127.0.0.1:{httpd.server_address[1]}")
     emu.azurite = _start_azurite(emu)
     emu.engine.ctx.azurite = emu.azurite
+    emu.blobproxy = _start_blobproxy(emu)
 
     def _stop(signum, frame):
         raise SystemExit(0)
@@ -346,6 +362,8 @@ def serve(state_dir, port=0, lro_delay=0.2, page_size=50, traffic_dir=None,
         except OSError:
             pass
         httpd.server_close()
+        if emu.blobproxy is not None:
+            emu.blobproxy.stop()
         if emu.azurite is not None:
             try:
                 emu.azurite.stop()
