@@ -46,15 +46,19 @@ class AzuriteError(RuntimeError):
 
 
 def accounts_from_state(state_dir):
-    """{name: (key1, key2)} of the emulated storage accounts saved in ``state_dir/state.json``
-    (so an Azurite started by a restarted emulator serves them before any new request)."""
+    """{name: (key1, key2)} of the emulated storage accounts saved in the state dir (state.db,
+    or a pre-SQLite state.json) so an Azurite started by a restarted emulator serves them
+    before any new request."""
+    from .store import read_table
     try:
-        with open(os.path.join(state_dir, "state.json"), encoding="utf-8") as f:
-            secrets = json.load(f).get("secrets") or {}
+        keys = read_table(str(state_dir), "secrets", STATE_KEYS)
+        if keys is None:
+            with open(os.path.join(state_dir, "state.json"), encoding="utf-8") as f:
+                keys = (json.load(f).get("secrets") or {}).get(STATE_KEYS)
     except (OSError, ValueError):
         return {}
     out = {}
-    for name, rec in (secrets.get(STATE_KEYS) or {}).items():
+    for name, rec in (keys or {}).items():
         if isinstance(rec, dict) and rec.get("key1"):
             out[name] = (rec["key1"], rec.get("key2"))
     return out

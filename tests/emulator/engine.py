@@ -163,8 +163,9 @@ class Engine:
         self.arm_url = config.get("arm_url", "")
         self.ctx = EngineContext(self)
         self._violations_lock = threading.Lock()
-        self._pending = {oid for oid, op in store.operations.items()
+        self._pending = {oid for oid, op in store.operations.raw_items()
                          if op.get("status") == "InProgress"}
+        self._last_prune = 0.0
 
     # =============================================================================== entry
     def handle(self, method, path, query, headers, raw_body, url=None):
@@ -501,11 +502,12 @@ class Engine:
         return op
 
     def _prune_operations(self, now):
-        """Finished operations are kept 10 minutes (for late pollers), so state.json, which
-        is rewritten on every mutation, stays small."""
-        if len(self.store.operations) < 200:
+        """Finished operations are kept 10 minutes (for late pollers), then dropped; the
+        sweep runs at most once a minute so that its cost is not paid per request."""
+        if len(self.store.operations) < 200 or now - self._last_prune < 60:
             return
-        for oid, op in list(self.store.operations.items()):
+        self._last_prune = now
+        for oid, op in list(self.store.operations.raw_items()):
             if op["status"] != "InProgress" and op.get("end", now) < now - 600:
                 del self.store.operations[oid]
 
@@ -562,18 +564,19 @@ class Engine:
 
     def _delete_now(self, resource_id):
         """Remove a resource and its descendants, telling the hooks (children first)."""
-        k = key_of(resource_id)
-        doomed = sorted((x for x in self.store.resources if x == k or x.startswith(k + "/")),
-                        key=len, reverse=True)
+        doomed = sorted(self.store.keys_under(resource_id), key=len, reverse=True)
         if _hooks is not None and hasattr(_hooks, "on_delete"):
             for x in doomed:
                 r = self.store.resources.get(x)
                 if r is not None:
                     _hooks.on_delete(self.ctx, r.get("type"), r.get("id"), r)
-        for oid, op in self.store.operations.items():   # creates that never finished
-            if op.get("resource_key") in doomed and op["status"] == "InProgress" \
-                    and op["kind"] in ("create", "update"):
+        doomed_set = set(doomed)
+        for oid in list(self._pending):                  # creates that never finished
+            op = self.store.operations.get(oid)
+            if op is not None and op.get("resource_key") in doomed_set and \
+                    op["status"] == "InProgress" and op["kind"] in ("create", "update"):
                 op["status"], op["end"] = "Canceled", time.time()
+                self._pending.discard(oid)
         self.store.delete(resource_id)
 
     def _poll(self, m, q):
@@ -680,9 +683,8 @@ class Engine:
             scope = scope.rsplit("/", 2)[0]
         if key_of(scope).count("/") > 2 and key_of(scope) not in self.store.resources:
             raise self._not_found(match, scope)
-        items = [r for k, r in sorted(self.store.resources.items())
-                 if k.startswith(key_of(scope) + "/")
-                 and r.get("type", "").lower() == match.resource_type.lower()]
+        # indexed by type and key range: no scan of every stored resource
+        items = self.store.find(match.resource_type, scope)
         items = self._filter_list(items, request)
         page = match.pageable or {"itemName": "value", "nextLinkName": None}
         item_name = page.get("itemName") or "value"
@@ -699,13 +701,13 @@ class Engine:
         body = {}
         if next_name:
             chunk = items[start:start + size]
-            body[item_name] = [self._view(key_of(r["id"]), r) for r in chunk]
+            body[item_name] = chunk          # store.find returns copies
             if start + size < len(items):
                 q = {k: v for k, v in request.query.items() if k not in (token_param, "$skipToken")}
                 q[token_param] = str(start + size)
                 body[next_name] = f"{self.arm_url}{request.path}?{urlencode(q, quote_via=quote)}"
         else:
-            body[item_name] = [self._view(key_of(r["id"]), r) for r in items]
+            body[item_name] = items
         return 200, {}, body
 
     @staticmethod
@@ -1068,14 +1070,18 @@ def _generic_resources_list(ctx, match, request):
     """Resources_ListByResourceGroup / Resources_List: GenericResourceExpanded items."""
     eng = ctx._engine
     scope = eng.canonical_id(match).rsplit("/", 1)[0]
-    sk = key_of(scope)
+    # top-level resources (.../providers/NS/type/name) are the direct children of their
+    # resource group (or of the subscription): read through the store's parent index
+    parents = [scope]
+    if scope.strip("/").count("/") == 1:             # /subscriptions/{id}: every group
+        parents += [g["id"] for g in ctx.store.children(scope, "Microsoft.Resources/resourceGroups")]
+    rows = sorted((r for p in parents for r in ctx.store.children(p)),
+                  key=lambda r: key_of(r.get("id", "")))
     items = []
-    for k, r in sorted(ctx.store.resources.items()):
-        if not k.startswith(sk + "/") or "/providers/" not in k:
-            continue
+    for r in rows:
+        k = key_of(r.get("id", ""))
         if r.get("type", "").lower() == "microsoft.resources/resourcegroups":
             continue
-        # top-level resources only: .../providers/NS/type/name
         tail = k.split("/providers/", 1)[1].split("/") if k.count("/providers/") == 1 else []
         if len(tail) != 3:
             continue

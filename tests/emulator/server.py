@@ -103,7 +103,7 @@ class Emulator:
             return 200, self.store.snapshot()
         if sub == "/faults":
             if method == "GET":
-                return 200, dict(self.store.faults)
+                return 200, self.store.faults.copy()
             if method == "PUT":
                 try:
                     return 200, self.faults.set(body or {})
@@ -114,7 +114,7 @@ class Emulator:
                 return 200, {}
         if sub == "/principals":
             if method == "GET":
-                return 200, list(self.store.principals.values())
+                return 200, [p for _k, p in self.store.principals.raw_items()]
             if method == "POST":
                 b = dict(body or {})
                 try:
@@ -125,7 +125,7 @@ class Emulator:
                     return 400, {"error": {"code": "InvalidPrincipal", "message": str(e)}}
                 return 201, rec
         if sub == "/operations" and method == "GET":
-            return 200, self.store.operations
+            return 200, self.store.operations.copy()
         if sub == "/quotas":
             # The per-region ML quota table served by Usages_List/Quotas_List (emulator.actions):
             # GET ?location=eastus, PUT {"location", "family", "limit"} (family: a VM family such
@@ -369,6 +369,5 @@ def serve(state_dir, port=0, lro_delay=0.2, page_size=50, traffic_dir=None,
                 emu.azurite.stop()
             except Exception:
                 log.exception("Azurite stop failed")
-        with emu.store.lock:
-            emu.store.save()
+        emu.store.close()
         log.info("stopped")

@@ -1,6 +1,5 @@
 """The emulator's pure parts: store, tokens, faults, merge patch, certificates."""
 
-import json
 import os
 import time
 
@@ -11,7 +10,7 @@ from emulator.auth import Directory
 from emulator.engine import merge_patch
 from emulator.errors import ArmError
 from emulator.faults import Faults, Hang
-from emulator.store import Store, parent_id
+from emulator.store import Store, parent_id, read_table
 
 SUB = "/subscriptions/s1"
 RG = SUB + "/resourceGroups/rg"
@@ -54,8 +53,9 @@ def test_store_batch_saves_once(tmp_path):
     s = Store(str(tmp_path))
     with s.batch():
         s.put(RG, {"id": RG, "type": "t"})
-        assert not os.path.exists(s.path)               # not yet written
-    assert json.load(open(s.path))["resources"]
+        s.put(WS, {"id": WS, "type": "t"})
+        assert read_table(str(tmp_path), "resources") == {}   # not yet committed
+    assert set(read_table(str(tmp_path), "resources")) == {RG.lower(), WS.lower()}
 
 
 def test_tokens_round_trip_and_rejections(tmp_path):

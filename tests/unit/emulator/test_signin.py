@@ -4,7 +4,6 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import time
 
 import pytest
@@ -130,8 +129,8 @@ def _sign(key, claims):
 
 
 def _jwt_key(emulator):
-    with open(os.path.join(emulator.state_dir, "state.json")) as fh:
-        return json.load(fh)["secrets"]["jwt_key"]
+    from emulator.store import read_table
+    return read_table(emulator.state_dir, "secrets", "jwt_key")
 
 
 def test_expired_token_is_401(emulator, arm_credential):
