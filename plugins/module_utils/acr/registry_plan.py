@@ -22,6 +22,10 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.ids import require_resource_id
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.tags import tag_errors
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.waiters import wait_timeout_errors
+
 # Microsoft.ContainerRegistry 2023-07-01: registryName / replicationName path parameters.
 REGISTRY_NAME_RE = re.compile(r"^[a-zA-Z0-9]{5,50}$")
 SKUS = ("Basic", "Standard", "Premium")
@@ -317,3 +321,58 @@ def plan_georeplica(registry, replicas, desired, purge=False, allow_sku_upgrade=
         changes["updated"] = [dict(location=u["location"], changes=u["changes"]) for u in update]
     return dict(sku=sku, add=add, update=update, remove=remove, changes=changes,
                 after=[after[k] for k in sorted(after)])
+
+
+# ---------------------------------------------------------------------------------------------
+# input checks (the modules and the provision role's pre-flight run the same ones)
+# ---------------------------------------------------------------------------------------------
+
+REGISTRY_TYPE = "Microsoft.ContainerRegistry/registries"
+
+
+def _errors_of(*checks):
+    errors = []
+    for check in checks:
+        try:
+            check[0](*check[1:])
+        except ValueError as exc:  # PlanError and InvalidResourceIdError
+            errors.append(str(exc))
+    return errors
+
+
+def registry_id_errors(registry_id, option="registry_id"):
+    """A well-formed registry ID whose name Azure would accept."""
+    try:
+        rid = require_resource_id(registry_id, REGISTRY_TYPE, option)
+    except ValueError as exc:
+        return [str(exc)]
+    return _errors_of((validate_registry_name, rid.name, option))
+
+
+def registry_errors(params):
+    """The container_registry module's options."""
+    errors = _errors_of((validate_registry_name, params.get("name")),
+                        (_canonical, params.get("sku"), SKUS, "sku"),
+                        (_canonical, params.get("zone_redundancy"), ZONE_REDUNDANCY, "zone_redundancy"),
+                        (_canonical, params.get("public_network_access"), PUBLIC_NETWORK_ACCESS,
+                         "public_network_access"))
+    return errors + tag_errors(params.get("tags")) + wait_timeout_errors(params.get("wait_timeout"))
+
+
+def georeplica_errors(params):
+    """The acr_georeplica module's options."""
+    if params.get("registry_id"):
+        errors = registry_id_errors(params["registry_id"])
+    else:
+        errors = _errors_of((validate_registry_name, params.get("registry"), "registry"))
+    errors += _errors_of((validate_replicas, params.get("replicas")))
+    for i, replica in enumerate(params.get("replicas") or []):
+        if isinstance(replica, dict):
+            errors += tag_errors(replica.get("tags"), "replicas[%d].tags" % i)
+    return errors + wait_timeout_errors(params.get("wait_timeout"))
+
+
+def input_errors(params, kind="registry"):
+    """Everything wrong with one module's options, one line each naming the option ([] when good).
+    ``kind``: ``registry`` (container_registry) or ``georeplica`` (acr_georeplica)."""
+    return {"registry": registry_errors, "georeplica": georeplica_errors}[kind](params)

@@ -20,6 +20,9 @@ import re
 from collections import namedtuple
 
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.diff import merge_tags
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.ids import require_resource_id
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.tags import MAX_NAME, MAX_STORAGE_NAME, tag_errors
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.waiters import wait_timeout_errors
 
 
 class PlanError(ValueError):
@@ -221,3 +224,67 @@ def validate_guid(value, option):
     if value is not None and not re.match(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$", value):
         raise PlanError("%s: '%s' is not a GUID (like 72f988bf-86f1-41af-91ab-2d7cd011db47)" % (option, value))
     return value
+
+
+# --- input checks (one per module; the provision role's pre-flight calls the same ones) -------
+
+def _errors_of(*checks):
+    """Run ``(function, args...)`` checks that raise PlanError/ValueError; their messages, in order."""
+    errors = []
+    for check in checks:
+        try:
+            check[0](*check[1:])
+        except ValueError as exc:  # PlanError and InvalidResourceIdError are ValueErrors
+            errors.append(str(exc))
+    return errors
+
+
+def _common_errors(params, name_check, max_tag_name=MAX_NAME):
+    errors = _errors_of((name_check, params.get("name")))
+    if params.get("resource_group") is not None:
+        errors += _errors_of((validate_resource_group_name, params["resource_group"], "resource_group"))
+    errors += tag_errors(params.get("tags"), max_name=max_tag_name)
+    errors += wait_timeout_errors(params.get("wait_timeout"))
+    return errors
+
+
+def resource_group_errors(params):
+    return _common_errors(params, validate_resource_group_name)
+
+
+def storage_account_errors(params):
+    errors = _common_errors(params, validate_storage_account_name, max_tag_name=MAX_STORAGE_NAME)
+    if params.get("sku") is not None and params["sku"] not in STORAGE_SKUS:
+        errors.append("sku: '%s' is not one of %s" % (params["sku"], ", ".join(STORAGE_SKUS)))
+    return errors
+
+
+def key_vault_errors(params):
+    errors = _common_errors(params, validate_key_vault_name)
+    errors += _errors_of((validate_guid, params.get("vault_tenant"), "vault_tenant"),
+                         (validate_retention_days, params.get("soft_delete_retention_days")))
+    if params.get("sku") is not None and params["sku"] not in ("standard", "premium"):
+        errors.append("sku: '%s' is not one of standard, premium" % (params["sku"],))
+    return errors
+
+
+def app_insights_errors(params):
+    errors = _common_errors(params, validate_app_insights_name)
+    if params.get("workspace_resource_id"):
+        errors += _errors_of((require_resource_id, params["workspace_resource_id"],
+                              "Microsoft.OperationalInsights/workspaces", "workspace_resource_id"))
+    return errors
+
+
+INPUT_ERRORS = {
+    "resource_group": resource_group_errors,
+    "storage_account": storage_account_errors,
+    "key_vault": key_vault_errors,
+    "app_insights": app_insights_errors,
+}
+
+
+def input_errors(params, kind):
+    """Everything wrong with one module's options (``kind``: its module name), one line each naming
+    the option; [] when good. Pure, so it runs before any call to Azure."""
+    return INPUT_ERRORS[kind](params)

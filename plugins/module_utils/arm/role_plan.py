@@ -225,3 +225,24 @@ def plan_role_assignment(desired, existing, state="present", named=None):
                  id="%s/providers/Microsoft.Authorization/roleAssignments/%s" % (scope, desired["name"]))
     return dict(action="create", matches=[], after=after,
                 changes={"assignments": [[], [desired["name"]]]})
+
+
+def input_errors(params):
+    """Everything wrong with the role_assignment module's options, one line each naming the option
+    ([] when good). Pure: the module and the provision role's pre-flight run it before any call."""
+    errors = []
+    checks = [(validate_guid, params.get("principal_id"), "principal_id"),
+              # The subscription only completes a role name into an ID; any GUID checks the name.
+              (resolve_role, params.get("role"), "00000000-0000-0000-0000-000000000000")]
+    if params.get("scope") is not None:
+        checks.append((validate_scope, params["scope"]))
+    if params.get("name") is not None:
+        checks.append((validate_guid, params["name"], "name"))
+    for check in checks:
+        try:
+            check[0](*check[1:])
+        except PlanError as exc:
+            errors.append(str(exc))
+    if params.get("principal_type") not in (None, "User", "Group", "ServicePrincipal"):
+        errors.append("principal_type: '%s' is not one of User, Group, ServicePrincipal" % (params["principal_type"],))
+    return errors

@@ -6,11 +6,37 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 import time
 
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.errors import AzureOperationError
 
-HINT = 'raise wait_timeout or check the resource in the portal'
+# A role that sets the modules' wait_timeout from a variable of its own names that variable here
+# (task environment), so that a timeout tells its user what to raise.
+TIMEOUT_VARIABLE_ENV = 'AMLOPS_BCDR_TIMEOUT_VARIABLE'
+
+
+def hint(env=None):
+    """What to do after a timeout, naming the variable that sets the timeout."""
+    env = os.environ if env is None else env
+    return 'raise %s or check the resource in the portal' % (env.get(TIMEOUT_VARIABLE_ENV) or 'wait_timeout')
+
+
+def wait_timeout_errors(value, option='wait_timeout'):
+    """[] when ``value`` is a positive whole number of seconds (None: the default applies), else one line.
+
+    0 or less would not wait at all, and the next step would read a resource that is not there yet.
+    """
+    if value is None:
+        return []
+    number = value
+    if isinstance(value, str) and value.strip().lstrip('-').isdigit():
+        number = int(value.strip())  # extra vars from the command line arrive as strings
+    if isinstance(number, bool) or not isinstance(number, int):
+        return ["%s: must be a whole number of seconds, got '%s'" % (option, value)]
+    if number <= 0:
+        return ['%s: must be a positive number of seconds (got %s)' % (option, value)]
+    return []
 
 
 class AzureWaitTimeout(AzureOperationError):
@@ -44,7 +70,7 @@ def wait_for_lro(poller, timeout, what, clock=time.monotonic):
         except Exception:  # a status we cannot read is still a timeout
             status = 'unknown'
         raise AzureWaitTimeout('timed out after %ss waiting for %s (last status: %s); %s'
-                               % (_seconds(timeout), what, status, HINT))
+                               % (_seconds(timeout), what, status, hint()))
     return poller.result()
 
 
@@ -61,5 +87,5 @@ def wait_until(predicate, timeout, delay, what, sleep=time.sleep, clock=time.mon
             return value
         remaining = deadline - clock()
         if remaining <= 0:
-            raise AzureWaitTimeout('timed out after %ss waiting for %s; %s' % (_seconds(timeout), what, HINT))
+            raise AzureWaitTimeout('timed out after %ss waiting for %s; %s' % (_seconds(timeout), what, hint()))
         sleep(min(delay, remaining))

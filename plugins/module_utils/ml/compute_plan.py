@@ -19,6 +19,10 @@ __metaclass__ = type
 import datetime
 import re
 
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.tags import tag_errors
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.waiters import wait_timeout_errors
+from ansible_collections.amlops.bcdr.plugins.module_utils.ml.workspace_plan import WORKSPACE_NAME_RE
+
 # Azure ML's rule for compute cluster names (the 2024-04-01 spec leaves the path parameter
 # unconstrained; the service enforces this one): 3 to 24 characters, letters, digits and '-',
 # starting with a letter.
@@ -187,3 +191,34 @@ def plan_compute(desired, current, state="present"):
     after = dict(current)
     after.update(scale)
     return dict(action="update", changes=changes, after=after, scale=scale)
+
+
+def _is_count(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def input_errors(params):
+    """Everything wrong with the aml_compute module's options, one line each naming the option
+    ([] when good). Pure: the module and the provision role's pre-flight run it before any call."""
+    errors = []
+    for check in (lambda: validate_name(params.get("name")),
+                  lambda: idle_seconds(params.get("idle_time_before_scale_down"))):
+        try:
+            check()
+        except PlanError as exc:
+            errors.append(str(exc))
+    if params.get("workspace") is not None and not WORKSPACE_NAME_RE.match(str(params["workspace"])):
+        errors.append("workspace: '%s' is not a valid workspace name: 3 to 33 characters, letters, digits, '-' "
+                      "and '_', starting with a letter or digit" % (params["workspace"],))
+    low, high = params.get("min_nodes"), params.get("max_nodes")
+    for option, value in (("min_nodes", low), ("max_nodes", high)):
+        if value is not None and not _is_count(value):
+            errors.append("%s: must be a whole number, got '%s'" % (option, value))
+    if (low is None or _is_count(low)) and (high is None or _is_count(high)):
+        try:
+            validate_scale(low, high)
+        except PlanError as exc:
+            errors.append(str(exc))
+    if params.get("vm_priority") not in (None, "Dedicated", "LowPriority"):
+        errors.append("vm_priority: '%s' is not one of Dedicated, LowPriority" % (params["vm_priority"],))
+    return errors + tag_errors(params.get("tags")) + wait_timeout_errors(params.get("wait_timeout"))

@@ -21,6 +21,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.diff import merge_tags
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.tags import tag_errors
 
 # Azure ML datastore names: letters, digits and underscores (the service refuses '-', although the
 # 2024-04-01 path pattern allows it); up to 255 characters.
@@ -43,15 +44,24 @@ class PlanError(ValueError):
     """Bad input, or a change Azure does not allow; the message names the option."""
 
 
-def validate(name, account_name=None, container_name=None):
+def name_errors(name, account_name=None, container_name=None):
+    """The datastore, account and container names Azure would refuse, one line each."""
+    errors = []
     if not isinstance(name, str) or not DATASTORE_NAME_RE.match(name):
-        raise PlanError("name: '%s' is not a valid datastore name: 1 to 255 letters, digits and '_'" % (name,))
-    if account_name is not None and not ACCOUNT_NAME_RE.match(account_name):
-        raise PlanError("account_name: '%s' is not a storage account name: 3 to 24 lower-case letters and digits"
-                        % (account_name,))
-    if container_name is not None and not CONTAINER_NAME_RE.match(container_name):
-        raise PlanError("container_name: '%s' is not a blob container name: 3 to 63 lower-case letters, digits "
-                        "and single hyphens, starting and ending with a letter or digit" % (container_name,))
+        errors.append("name: '%s' is not a valid datastore name: 1 to 255 letters, digits and '_'" % (name,))
+    if account_name is not None and not (isinstance(account_name, str) and ACCOUNT_NAME_RE.match(account_name)):
+        errors.append("account_name: '%s' is not a storage account name: 3 to 24 lower-case letters and digits"
+                      % (account_name,))
+    if container_name is not None and not (isinstance(container_name, str) and CONTAINER_NAME_RE.match(container_name)):
+        errors.append("container_name: '%s' is not a blob container name: 3 to 63 lower-case letters, digits "
+                      "and single hyphens, starting and ending with a letter or digit" % (container_name,))
+    return errors
+
+
+def validate(name, account_name=None, container_name=None):
+    errors = name_errors(name, account_name, container_name)
+    if errors:
+        raise PlanError(errors[0])
 
 
 def credentials_type(credentials):
@@ -145,3 +155,15 @@ def plan_datastore(desired, current, state="present", update_credentials="on_cre
             "credentials: changing %s of this datastore rewrites it whole, credentials included; give %s "
             "(its credentials are of type %s)" % (", ".join(sorted(changes)), option, current.get("credentials_type")))
     return dict(action="update" if changes else "none", changes=changes, after=after, send_secret=bool(changes))
+
+
+def input_errors(params):
+    """Everything wrong with the aml_datastore module's options, one line each naming the option
+    ([] when good). Pure: the module and the provision role's pre-flight run it before any call.
+    Never echoes a secret: only the credential *type* is looked at."""
+    errors = name_errors(params.get("name"), params.get("account_name"), params.get("container_name"))
+    try:
+        credentials_type(params.get("credentials"))
+    except PlanError as exc:
+        errors.append(str(exc))
+    return errors + tag_errors(params.get("tags"))

@@ -14,6 +14,10 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.ids import require_resource_id
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.tags import tag_errors
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.waiters import wait_timeout_errors
+
 # Azure ML's rule for workspace names (the 2024-04-01 spec leaves the path parameter unconstrained;
 # the service enforces this one).
 WORKSPACE_NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$")
@@ -112,3 +116,29 @@ def plan_workspace(desired, current, state="present"):
     after.update(patch)
     after["tags"] = tags_after
     return dict(action="update" if patch else "none", changes=changes, after=after, patch=patch)
+
+
+# Options that name other resources, by resource ID, and the type each must be.
+ID_OPTIONS = {
+    "storage_account": "Microsoft.Storage/storageAccounts",
+    "key_vault": "Microsoft.KeyVault/vaults",
+    "application_insights": "Microsoft.Insights/components",
+    "container_registry": "Microsoft.ContainerRegistry/registries",
+}
+
+
+def input_errors(params):
+    """Everything wrong with the aml_workspace module's options, one line each naming the option
+    ([] when good). Pure: the module and the provision role's pre-flight run it before any call."""
+    errors = []
+    try:
+        validate_name(params.get("name"))
+    except PlanError as exc:
+        errors.append(str(exc))
+    for option, resource_type in ID_OPTIONS.items():
+        if params.get(option):
+            try:
+                require_resource_id(params[option], resource_type, option)
+            except ValueError as exc:
+                errors.append(str(exc))
+    return errors + tag_errors(params.get("tags")) + wait_timeout_errors(params.get("wait_timeout"))

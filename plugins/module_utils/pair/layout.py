@@ -19,8 +19,9 @@ PAIR_NAME_RE = re.compile(r"^[a-z][a-z0-9]{1,11}$")
 MODES = ("hot/hot", "hot/warm", "hot/cold")
 RESOURCE_CLASSES = ("training", "inference")
 GEO_REDUNDANT_SKUS = ("Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standard_RAGZRS")
-TAG_PAIR = "amlops.bcdr/pair"
-TAG_ROLE = "amlops.bcdr/role"
+# Azure refuses '/' (and <>%&\?) in tag names.
+TAG_PAIR = "amlops.bcdr.pair"
+TAG_ROLE = "amlops.bcdr.role"
 ROLES = ("primary", "secondary")
 
 
@@ -34,67 +35,46 @@ def _clusters(clusters):
 
 def pair_errors(pair_name, primary_region, secondary_region, known_regions, modes=None,
                 clusters=None, training_storage_sku=None):
-    """Everything wrong with the pair's input, one clear line each (empty list: good)."""
+    """What is wrong with the pair as a whole, one clear line each naming the pair's key (empty list:
+    good). The checks of each resource the pair makes are in ``dr_pair_errors``."""
     errors = []
     if not isinstance(pair_name, str) or not PAIR_NAME_RE.match(pair_name):
-        errors.append("bcdr_pair_name: '%s' must be 2 to 12 lowercase letters and digits, starting with a letter "
+        errors.append("name: '%s' must be 2 to 12 lowercase letters and digits, starting with a letter "
                       "(it becomes part of storage account and registry names)" % (pair_name,))
     primary, secondary = normalize_region(primary_region), normalize_region(secondary_region)
     known = set(normalize_region(r) for r in known_regions)
-    for option, region in (("bcdr_primary_region", primary), ("bcdr_secondary_region", secondary)):
+    for option, region in (("primary_region", primary), ("secondary_region", secondary)):
         if region not in known:
             errors.append("%s: '%s' is not an Azure region that hosts Azure Machine Learning (for example: eastus, "
                           "westus, westeurope, northeurope)" % (option, region))
     if primary and primary == secondary:
-        errors.append("bcdr_secondary_region: '%s' is the same region as bcdr_primary_region; a DR pair needs two "
+        errors.append("secondary_region: '%s' is the same region as primary_region; a DR pair needs two "
                       "regions (normally an Azure paired region)" % secondary)
+    if modes is not None and not isinstance(modes, dict):
+        errors.append("modes: must be a dict like {training: hot/cold, inference: hot/hot}")
+        modes = {}
     for resource_class, mode in sorted((modes or {}).items()):
         if resource_class not in RESOURCE_CLASSES:
-            errors.append("bcdr_modes: unknown resource class '%s' (use %s)" % (resource_class, ", ".join(RESOURCE_CLASSES)))
+            errors.append("modes: unknown resource class '%s' (use %s)" % (resource_class, ", ".join(RESOURCE_CLASSES)))
         elif mode not in MODES:
-            errors.append("bcdr_modes.%s: '%s' is not one of %s" % (resource_class, mode, ", ".join(MODES)))
+            errors.append("modes.%s: '%s' is not one of %s" % (resource_class, mode, ", ".join(MODES)))
     if training_storage_sku is not None and training_storage_sku not in GEO_REDUNDANT_SKUS:
-        errors.append("bcdr_training_storage_sku: '%s' is not geo-redundant; use one of %s"
+        errors.append("training_storage_sku: '%s' is not geo-redundant; use one of %s"
                       % (training_storage_sku, ", ".join(GEO_REDUNDANT_SKUS)))
+    if clusters is not None and not isinstance(clusters, list):
+        return errors + ["compute_clusters: must be a list of dicts"]
     seen = set()
-    for index, cluster in enumerate(_clusters(clusters)):
-        label = "bcdr_compute_clusters[%d]" % index
+    for index, cluster in enumerate(clusters or []):
+        label = "compute_clusters[%d]" % index
+        if not isinstance(cluster, dict):
+            errors.append("%s: must be a dict with name, vm_size and max_nodes" % label)
+            continue
         name = cluster.get("name")
         if name in seen:
-            errors.append("%s: cluster name '%s' is listed twice" % (label, name))
+            errors.append("%s.name: cluster name '%s' is listed twice" % (label, name))
         seen.add(name)
-        low, high = cluster.get("min_nodes", 0), cluster.get("max_nodes")
-        if not isinstance(high, int) or high < 1:
-            errors.append("%s: max_nodes must be a positive integer" % label)
-        elif not isinstance(low, int) or low < 0 or low > high:
-            errors.append("%s: min_nodes (%s) must be between 0 and max_nodes (%s)" % (label, low, high))
         if cluster.get("resource_class", "training") not in RESOURCE_CLASSES:
-            errors.append("%s: resource_class must be one of %s" % (label, ", ".join(RESOURCE_CLASSES)))
-    return errors
-
-
-NAME_RULES = {
-    # Azure's naming rules, checked before any change so that a bad name cannot leave half a pair.
-    "storage_account": (re.compile(r"^[a-z0-9]{3,24}$"), "3 to 24 lowercase letters and digits"),
-    "training_storage": (re.compile(r"^[a-z0-9]{3,24}$"), "3 to 24 lowercase letters and digits"),
-    "container_registry": (re.compile(r"^[a-zA-Z0-9]{5,50}$"), "5 to 50 letters and digits"),
-    "key_vault": (re.compile(r"^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$"),
-                  "3 to 24 letters, digits and single hyphens, starting with a letter"),
-    "workspace": (re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$"),
-                  "3 to 33 letters, digits, '-' and '_', starting with a letter or digit"),
-}
-
-
-def layout_errors(layout):
-    """Resource names of a layout that Azure would refuse."""
-    errors = []
-    for key, value in sorted(layout["shared"].items()):
-        if key in NAME_RULES and not NAME_RULES[key][0].match(value):
-            errors.append("%s name '%s' is invalid: %s" % (key, value, NAME_RULES[key][1]))
-    for role in ROLES:
-        for key, value in sorted(layout["regions"][role].items()):
-            if key in NAME_RULES and isinstance(value, str) and not NAME_RULES[key][0].match(value):
-                errors.append("%s %s name '%s' is invalid: %s" % (role, key, value, NAME_RULES[key][1]))
+            errors.append("%s.resource_class: must be one of %s" % (label, ", ".join(RESOURCE_CLASSES)))
     return errors
 
 
@@ -180,3 +160,188 @@ def pair_layout(pair_name, primary_region, secondary_region, names=None, modes=N
             for c in layout["regions"][role]["clusters"]
         ]
     return layout
+
+
+# --- the whole pair: layout and pre-flight ----------------------------------------------------
+
+NAME_KEYS = ("shared_resource_group", "key_vault", "container_registry", "training_storage", "primary", "secondary")
+REGION_NAME_KEYS = ("resource_group", "storage_account", "app_insights", "workspace")
+EXISTING_KEYS = ("key_vault_id", "container_registry_id", "training_storage_id")
+ASSIGNMENT_SCOPES = ("workspace", "container_registry", "key_vault", "training_storage", "resource_group")
+
+
+def dr_pair_layout(pair):
+    """Names, regions, tags, clusters, settings, adopted resources and role assignments of the pair."""
+    layout = pair_layout(pair.get("name"), pair.get("primary_region"), pair.get("secondary_region"),
+                         names=pair.get("names"), modes=pair.get("modes"), clusters=pair.get("compute_clusters"),
+                         tags=pair.get("tags"))
+    layout["settings"] = pair_settings(pair)
+    layout["existing"] = dict(pair.get("existing") or {})
+    layout["role_assignments"] = list(pair.get("role_assignments") or [])
+    return layout
+
+
+def _relabel(errors, labels):
+    """Module option -> the pair's key that set it: 'idle_time_before_scale_down: ...' becomes
+    'compute_clusters[0].idle_seconds: ...'. Each error starts with the option it is about."""
+    out = []
+    for error in errors:
+        for option in sorted(labels, key=len, reverse=True):
+            rest = error[len(option):]
+            if error.startswith(option) and (not rest or rest[0] in ":[.( "):
+                error = labels[option] + rest
+                break
+        out.append(error)
+    return out
+
+
+def _dict_errors(value, option, known):
+    if value is None:
+        return []
+    if not isinstance(value, dict):
+        return ["%s: must be a dict" % option]
+    return ["%s.%s: unknown key (known: %s)" % (option, key, ", ".join(known))
+            for key in sorted(value, key=str) if key not in known]
+
+
+def _shape_errors(pair):
+    errors = _dict_errors(pair.get("names"), "names", NAME_KEYS)
+    for role in ROLES:
+        errors += _dict_errors((pair.get("names") or {}).get(role) if isinstance(pair.get("names"), dict) else None,
+                               "names.%s" % role, REGION_NAME_KEYS)
+    errors += _dict_errors(pair.get("existing"), "existing", EXISTING_KEYS)
+    for key in ("compute_clusters", "role_assignments"):
+        if pair.get(key) is not None and not (isinstance(pair[key], list)
+                                              and all(isinstance(i, dict) for i in pair[key])):
+            errors.append("%s: must be a list of dicts" % key)
+    if pair.get("tags") is not None and not isinstance(pair.get("tags"), dict):
+        errors.append("tags: must be a dict of tag names and values")
+    return errors
+
+
+def _resource_errors(pair, layout, wait_timeout):
+    """Run the modules' own input checks on every resource the pair would make, with the pair's keys."""
+    # Imported here: the plan modules are only needed by the pre-flight, not by the layout.
+    from ansible_collections.amlops.bcdr.plugins.module_utils.acr import registry_plan
+    from ansible_collections.amlops.bcdr.plugins.module_utils.arm import resource_plan, role_plan
+    from ansible_collections.amlops.bcdr.plugins.module_utils.core.ids import require_resource_id
+    from ansible_collections.amlops.bcdr.plugins.module_utils.ml import compute_plan, datastore_plan, workspace_plan
+
+    names = pair.get("names") or {}
+    existing, settings, shared = layout["existing"], layout["settings"], layout["shared"]
+    common = {"tags": "tags", "wait_timeout": "provision_wait_timeout"}
+
+    def named(key, role=None):
+        """The pair key a resource's name comes from: its override, else the pair's name."""
+        own = names.get(role) or {} if role else names
+        return ("names.%s.%s" % (role, key) if role else "names.%s" % key) if key in own else "name"
+
+    errors = []
+
+    def check(function, params, role=None, **labels):
+        params = dict(params, wait_timeout=wait_timeout)
+        labels = dict(common, **labels)
+        labels.setdefault("resource_group", named("resource_group", role) if role else named("shared_resource_group"))
+        errors.extend(_relabel(function(params), labels))
+
+    shared_group = shared["resource_group"]
+    check(resource_plan.resource_group_errors, dict(name=shared_group, tags=shared["tags"]),
+          name=named("shared_resource_group"))
+    if existing.get("key_vault_id") is None:
+        check(resource_plan.key_vault_errors,
+              dict(name=shared["key_vault"], resource_group=shared_group, sku=settings["key_vault_sku"],
+                   tags=shared["tags"]),
+              name=named("key_vault"), sku="key_vault_sku")
+    registry_id = existing.get("container_registry_id")
+    if registry_id is None:
+        check(registry_plan.registry_errors,
+              dict(name=shared["container_registry"], resource_group=shared_group, sku="Premium",
+                   tags=shared["tags"]),
+              name=named("container_registry"))
+    target = dict(registry_id=registry_id) if registry_id else dict(registry=shared["container_registry"])
+    check(registry_plan.georeplica_errors,
+          dict(target, replicas=[dict(location=layout["regions"]["secondary"]["location"],
+                                      zone_redundancy=settings["acr_zone_redundancy"])]),
+          registry_id="existing.container_registry_id", registry=named("container_registry"),
+          **{"replicas[0].location": "secondary_region", "replicas[0].zone_redundancy": "acr_zone_redundancy"})
+    training_id = existing.get("training_storage_id")
+    if training_id is None:
+        check(resource_plan.storage_account_errors,
+              dict(name=shared["training_storage"], resource_group=shared_group,
+                   sku=settings["training_storage_sku"], tags=shared["tags"]),
+              name=named("training_storage"), sku="training_storage_sku")
+        training_account = shared["training_storage"]
+    else:
+        try:
+            training_account = require_resource_id(training_id, "Microsoft.Storage/storageAccounts",
+                                                   "existing.training_storage_id").name
+        except ValueError as exc:
+            errors.append(str(exc))
+            training_account = None
+
+    for role in ROLES:
+        region = layout["regions"][role]
+        group, tags = region["resource_group"], region["tags"]
+        check(resource_plan.resource_group_errors, dict(name=group, tags=tags), name=named("resource_group", role), role=role)
+        check(resource_plan.storage_account_errors,
+              dict(name=region["storage_account"], resource_group=group, sku=settings["default_storage_sku"],
+                   tags=tags),
+              name=named("storage_account", role), sku="default_storage_sku", role=role)
+        check(resource_plan.app_insights_errors, dict(name=region["app_insights"], resource_group=group, tags=tags),
+              name=named("app_insights", role), role=role)
+        # The IDs of resources the role makes are built from names checked above: only adopted ones here.
+        check(workspace_plan.input_errors,
+              dict(name=region["workspace"], resource_group=group, tags=tags,
+                   key_vault=existing.get("key_vault_id"), container_registry=existing.get("container_registry_id")),
+              name=named("workspace", role), key_vault="existing.key_vault_id",
+              container_registry="existing.container_registry_id", role=role)
+        check(datastore_plan.input_errors,
+              dict(name=settings["training_datastore_name"], account_name=training_account,
+                   container_name=settings["training_container"], credentials={}, tags=tags),
+              name="training_datastore_name", container_name="training_container",
+              account_name="existing.training_storage_id" if existing.get("training_storage_id") else
+              named("training_storage"), role=role)
+
+    # Every cluster is made in the primary (the secondary's copies differ only by min_nodes).
+    primary = layout["regions"]["primary"]
+    for index, cluster in enumerate(pair.get("compute_clusters") or []):
+        label = "compute_clusters[%d]." % index
+        check(compute_plan.input_errors,
+              dict(name=cluster.get("name"), workspace=primary["workspace"], resource_group=primary["resource_group"],
+                   vm_size=cluster.get("vm_size"), vm_priority=cluster.get("vm_priority"),
+                   min_nodes=cluster.get("min_nodes", 0), max_nodes=cluster.get("max_nodes"),
+                   idle_time_before_scale_down=cluster.get("idle_seconds")),
+              name=label + "name", workspace=named("workspace", "primary"), vm_priority=label + "vm_priority",
+              min_nodes=label + "min_nodes", max_nodes=label + "max_nodes",
+              idle_time_before_scale_down=label + "idle_seconds", role="primary")
+
+    for index, assignment in enumerate(layout["role_assignments"]):
+        label = "role_assignments[%d]." % index
+        # The role's scope is a name (workspace, key_vault...), made into an ID in each region later.
+        params = dict((k, v) for k, v in assignment.items() if k != "scope")
+        errors.extend(_relabel(role_plan.input_errors(params),
+                               dict((k, label + k) for k in ("principal_id", "principal_type", "role"))))
+        if assignment.get("scope", "workspace") not in ASSIGNMENT_SCOPES:
+            errors.append("%sscope: '%s' is not one of %s" % (label, assignment.get("scope"), ", ".join(ASSIGNMENT_SCOPES)))
+    return errors
+
+
+def dr_pair_errors(pair, known_regions, wait_timeout=None):
+    """Everything wrong with a pair's input, one line each naming the pair's key (or
+    ``provision_wait_timeout``); [] when good. The pair as a whole first, then, for every resource
+    the pair would make, the same ``input_errors`` its module runs, so bad input stops the play
+    before the first change and no check lives in one place only."""
+    if not isinstance(pair, dict):
+        return ["the pair must be a dict (bcdr_pair), got %s" % type(pair).__name__]
+    errors = _shape_errors(pair)
+    errors += pair_errors(pair.get("name"), pair.get("primary_region"), pair.get("secondary_region"), known_regions,
+                          modes=pair.get("modes"), clusters=pair.get("compute_clusters"),
+                          training_storage_sku=pair.get("training_storage_sku"))
+    if not errors or (not _shape_errors(pair) and PAIR_NAME_RE.match(str(pair.get("name")))):
+        # Resource names derive from the pair's name: without a good one they would only repeat its error.
+        errors += _resource_errors(pair, dr_pair_layout(pair), wait_timeout)
+    unique = []
+    for error in errors:  # the same tag or timeout is checked on every resource: say it once
+        if error not in unique:
+            unique.append(error)
+    return unique

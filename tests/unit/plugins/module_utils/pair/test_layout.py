@@ -22,22 +22,24 @@ def test_good_input_has_no_errors():
 
 def test_same_region_and_unknown_region_and_bad_name_all_reported():
     errors = pair_errors("Fraud_1", "eastus", "East US", REGIONS)
-    assert any("same region as bcdr_primary_region" in e for e in errors)
-    assert any(e.startswith("bcdr_pair_name:") for e in errors)
+    assert any(e.startswith("secondary_region: 'eastus' is the same region as primary_region") for e in errors)
+    assert any(e.startswith("name: 'Fraud_1' must be 2 to 12") for e in errors)
     errors = pair_errors("fraud", "eastus", "marsnorth", REGIONS)
-    assert errors == ["bcdr_secondary_region: 'marsnorth' is not an Azure region that hosts Azure Machine "
+    assert errors == ["secondary_region: 'marsnorth' is not an Azure region that hosts Azure Machine "
                       "Learning (for example: eastus, westus, westeurope, northeurope)"]
 
 
 def test_cluster_and_mode_and_sku_errors():
-    bad = [dict(name="a", max_nodes=2, min_nodes=3), dict(name="a", max_nodes=0)]
-    errors = pair_errors("fraud", "eastus", "westus", REGIONS, modes={"training": "lukewarm"}, clusters=bad,
-                         training_storage_sku="Standard_LRS")
-    assert "bcdr_modes.training: 'lukewarm' is not one of hot/hot, hot/warm, hot/cold" in errors
-    assert "bcdr_compute_clusters[0]: min_nodes (3) must be between 0 and max_nodes (2)" in errors
-    assert "bcdr_compute_clusters[1]: cluster name 'a' is listed twice" in errors
-    assert "bcdr_compute_clusters[1]: max_nodes must be a positive integer" in errors
-    assert any(e.startswith("bcdr_training_storage_sku: 'Standard_LRS' is not geo-redundant") for e in errors)
+    bad = [dict(name="a", max_nodes=2, min_nodes=3), dict(name="a", max_nodes=0, resource_class="batch")]
+    errors = pair_errors("fraud", "eastus", "westus", REGIONS, modes={"training": "lukewarm", "serving": "hot/hot"},
+                         clusters=bad, training_storage_sku="Standard_LRS")
+    assert "modes.training: 'lukewarm' is not one of hot/hot, hot/warm, hot/cold" in errors
+    assert "modes: unknown resource class 'serving' (use training, inference)" in errors
+    assert "compute_clusters[1].name: cluster name 'a' is listed twice" in errors
+    assert "compute_clusters[1].resource_class: must be one of training, inference" in errors
+    assert any(e.startswith("training_storage_sku: 'Standard_LRS' is not geo-redundant") for e in errors)
+    # Scale settings are aml_compute's own checks, run over the pair by dr_pair_errors (test_preflight.py).
+    assert not any("min_nodes" in e or "max_nodes" in e for e in errors)
 
 
 @pytest.mark.parametrize("mode, expected", [
@@ -64,8 +66,8 @@ def test_layout_names_tags_and_overrides():
     assert layout["regions"]["primary"]["storage_account"] == "stfraudeastus"
     assert layout["regions"]["secondary"]["workspace"] == "ws-dr"
     assert layout["regions"]["primary"]["workspace"] == "mlw-fraud-eastus"
-    assert layout["regions"]["secondary"]["tags"] == {"cost": "ml", "amlops.bcdr/pair": "fraud",
-                                                      "amlops.bcdr/role": "secondary"}
+    assert layout["regions"]["secondary"]["tags"] == {"cost": "ml", "amlops.bcdr.pair": "fraud",
+                                                      "amlops.bcdr.role": "secondary"}
     # Storage and registry names obey Azure's rules: lowercase alphanumerics, at most 24 (storage).
     long = pair_layout("abcdefghijkl", "southeastasia", "eastasia")
     name = long["regions"]["primary"]["storage_account"]
@@ -73,14 +75,8 @@ def test_layout_names_tags_and_overrides():
     assert long["shared"]["container_registry"].isalnum()
 
 
-def test_layout_names_azure_would_refuse():
-    from ansible_collections.amlops.bcdr.plugins.module_utils.pair.layout import layout_errors
-    good = pair_layout("fraud", "eastus", "westus")
-    assert layout_errors(good) == []
-    bad = pair_layout("fraud", "eastus", "westus", names={"container_registry": "acr-bad",
-                                                          "secondary": {"workspace": "bad name!"}})
-    assert layout_errors(bad) == [
-        "container_registry name 'acr-bad' is invalid: 5 to 50 letters and digits",
-        "secondary workspace name 'bad name!' is invalid: 3 to 33 letters, digits, '-' and '_', "
-        "starting with a letter or digit",
-    ]
+def test_the_pairs_own_tags_are_tags_azure_accepts():
+    from ansible_collections.amlops.bcdr.plugins.module_utils.core.tags import tag_errors
+    layout = pair_layout("fraud", "eastus", "westus")
+    for tags in [layout["shared"]["tags"]] + [layout["regions"][r]["tags"] for r in ("primary", "secondary")]:
+        assert tag_errors(tags) == []
