@@ -9,12 +9,13 @@ a resource group, a workspace and its linked resources, then ML model versions (
 real server is started on it (``emulator.harness.Emulator``: HTTPS, strict responses) and
 ``--requests`` GETs of a model version and as many PUTs of a first version of a new model
 (each in its own container, so that the ML hooks' per-container version listing stays out of
-the figure) are timed over one keep-alive connection. Prints the mean and median per request for each size and the ratio
+the figure) are timed over one keep-alive connection per size, alternating between the sizes. Prints the mean and median per request for each size and the ratio
 between the largest and the smallest size (1.0 means the cost does not grow with the store).
 """
 import argparse
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -83,33 +84,61 @@ def timed(session, method, url, body=None):
     return elapsed
 
 
-def measure(size, n, per_container, keep=False):
-    state_dir = tempfile.mkdtemp(prefix=f"emu-bench-{size}-")
-    started = time.perf_counter()
-    ws, stored = fill(state_dir, size, per_container)
-    fill_s = time.perf_counter() - started
-    emu = Emulator(state_dir, lro_delay=0.0, strict_responses=True)
-    emu.start()
-    try:
-        ep = emu.endpoint
-        token = emu.credential().get_token("https://management.azure.com/.default").token
-        s = requests.Session()
-        s.verify = ep["ca_cert"]
-        s.headers["Authorization"] = "Bearer " + token
-        base = ep["arm_url"]
-        q = f"?api-version={ML}"
-        get_url = f"{base}{ws}/models/m0/versions/1{q}"
-        for _ in range(10):                                 # warm up connection and caches
-            timed(s, "GET", get_url)
-        gets = [timed(s, "GET", get_url) for _ in range(n)]
-        puts = [timed(s, "PUT", f"{base}{ws}/models/bench{i}/versions/1{q}",
-                      _version_body(i)) for i in range(n)]
-    finally:
-        emu.stop()
+class Target:
+    """One filled state dir served by a real emulator process."""
+
+    def __init__(self, size, per_container):
+        self.state_dir = tempfile.mkdtemp(prefix=f"emu-bench-{size}-")
+        started = time.perf_counter()
+        self.ws, self.size = fill(self.state_dir, size, per_container)
+        self.fill_s = time.perf_counter() - started
+        self.emu = Emulator(self.state_dir, lro_delay=0.0, strict_responses=True)
+        self.emu.start()
+        ep = self.emu.endpoint
+        token = self.emu.credential().get_token("https://management.azure.com/.default").token
+        self.session = requests.Session()
+        self.session.verify = ep["ca_cert"]
+        self.session.headers["Authorization"] = "Bearer " + token
+        self.base = ep["arm_url"] + self.ws
+        self.get = []
+        self.put = []
+
+    def one_get(self):
+        self.get.append(timed(self.session, "GET",
+                              f"{self.base}/models/m0/versions/1?api-version={ML}"))
+
+    def one_put(self, i):
+        self.put.append(timed(self.session, "PUT",
+                              f"{self.base}/models/bench{i}/versions/1?api-version={ML}",
+                              _version_body(i)))
+
+    def close(self, keep=False):
+        self.emu.stop()
         if not keep:
-            import shutil
-            shutil.rmtree(state_dir, ignore_errors=True)
-    return {"size": stored, "fill_s": fill_s, "get": gets, "put": puts}
+            shutil.rmtree(self.state_dir, ignore_errors=True)
+
+
+def measure(sizes, n, per_container, keep=False):
+    """Requests alternate between the sizes, so that the load of a shared machine at a given
+    moment weighs on every size alike."""
+    targets = []
+    try:
+        for size in sizes:
+            targets.append(Target(size, per_container))
+        for t in targets:                                   # warm up connection and caches
+            for _ in range(10):
+                t.one_get()
+            t.get.clear()
+        for _ in range(n):
+            for t in targets:
+                t.one_get()
+        for i in range(n):
+            for t in targets:
+                t.one_put(i)
+    finally:
+        for t in targets:
+            t.close(keep)
+    return targets
 
 
 def main(argv=None):
@@ -121,7 +150,8 @@ def main(argv=None):
                          "on each version PUT)")
     ap.add_argument("--keep", action="store_true", help="keep the state dirs")
     a = ap.parse_args(argv)
-    results = [measure(size, a.requests, a.per_container, a.keep) for size in a.sizes]
+    results = [{"size": t.size, "fill_s": t.fill_s, "get": t.get, "put": t.put}
+               for t in measure(a.sizes, a.requests, a.per_container, a.keep)]
     print(f"{'stored':>7} {'fill s':>7} {'GET mean ms':>12} {'GET median':>11} "
           f"{'PUT mean ms':>12} {'PUT median':>11}")
     for r in results:
