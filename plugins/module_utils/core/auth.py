@@ -305,6 +305,22 @@ def _fill_from(profile, merged):
     return values
 
 
+# The CA bundle variables the SDK transport (requests) and the metadata request read, first one wins.
+CA_BUNDLE_VARS = ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'SSL_CERT_FILE')
+
+
+def ca_bundle_errors(env):
+    """One line per CA bundle variable naming a path that cannot be read (else TLS fails later with a
+    bare '[Errno 2] No such file or directory' that names neither the path nor the variable)."""
+    errors = []
+    for var in CA_BUNDLE_VARS:
+        path = env.get(var)
+        if path and not (os.path.exists(path) and os.access(path, os.R_OK)):
+            errors.append('%s: %s does not exist or cannot be read; it should name the CA certificates to trust '
+                          'for TLS: fix the path or unset %s' % (var, path, var))
+    return errors
+
+
 def _quiet_insecure_warnings():
     """cert_validation_mode=ignore was asked for: do not print urllib3's warning on every request."""
     try:
@@ -330,6 +346,10 @@ def resolve_auth(params, env=None, which=shutil.which, metadata_timeout=10):
     verify = mode != 'ignore'
     if not verify:
         _quiet_insecure_warnings()
+    else:
+        problems = ca_bundle_errors(env)
+        if problems:
+            raise AzureOperationError('; '.join(problems), code='CABundleNotReadable')
     cloud = get_cloud(values.get('cloud_environment') or 'AzureCloud', verify=verify, timeout=metadata_timeout,
                       env=env)
 

@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import re
 
 try:
@@ -123,6 +124,23 @@ def _error_detail(exc):
     return code, message
 
 
+def _request_region(exc):
+    """The region a request that got no answer was for: the ``location`` of its JSON body, which the
+    transport's exception keeps (requests' ``ConnectionError.request``); None when unknown."""
+    for candidate in (getattr(exc, 'inner_exception', None), exc):
+        body = getattr(getattr(candidate, 'request', None), 'body', None)
+        if isinstance(body, bytes):
+            body = body.decode('utf-8', 'replace')
+        if isinstance(body, str) and '"location"' in body:
+            try:
+                location = json.loads(body).get('location')
+            except (ValueError, AttributeError):
+                continue
+            if isinstance(location, str) and location:
+                return location.replace(' ', '').lower()
+    return None
+
+
 def from_sdk_error(exc, action):
     """Turn an azure-core exception into an AzureOperationError saying what failed.
 
@@ -136,11 +154,14 @@ def from_sdk_error(exc, action):
             # raised by the credential itself (token request failed), not by a 401 response
             return AzureOperationError('authentication failed while %s: %s' % (action, one_line(exc.message if hasattr(exc, 'message') else exc)),
                                        code='AuthenticationFailed')
+        # No answer at all: name the region the request was for, a regional outage being a likely cause.
+        region = _request_region(exc)
+        where = ' in region %s' % region if region else ''
         if isinstance(exc, _azure_exceptions.ServiceRequestError):
-            return AzureOperationError('%s failed: could not reach Azure: %s' % (action, one_line(exc)),
+            return AzureOperationError('%s failed: could not reach Azure%s: %s' % (action, where, one_line(exc)),
                                        code='ServiceRequestError')
         if isinstance(exc, _azure_exceptions.ServiceResponseError):
-            return AzureOperationError('%s failed: no valid response from Azure: %s' % (action, one_line(exc)),
+            return AzureOperationError('%s failed: no valid response from Azure%s: %s' % (action, where, one_line(exc)),
                                        code='ServiceResponseError')
     if hasattr(exc, 'status_code') or hasattr(exc, 'error'):
         code, message = _error_detail(exc)

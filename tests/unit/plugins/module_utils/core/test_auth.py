@@ -252,3 +252,21 @@ def test_missing_identity_package_is_reported(home, monkeypatch):
     with pytest.raises(AzureAuthError) as info:
         resolve_auth(dict(SP), env=home, which=no_az)
     assert 'azure-identity' in info.value.message
+
+
+def test_unreadable_ca_bundle_names_the_variable_and_the_path(home, tmp_path):
+    missing = str(tmp_path / 'no-such-ca.pem')
+    with pytest.raises(AzureOperationError) as info:
+        resolve_auth(dict(SP), env=dict(home, REQUESTS_CA_BUNDLE=missing), which=no_az)
+    assert info.value.message == ('REQUESTS_CA_BUNDLE: %s does not exist or cannot be read; it should name the CA '
+                                  'certificates to trust for TLS: fix the path or unset REQUESTS_CA_BUNDLE' % missing)
+    assert info.value.code == 'CABundleNotReadable'
+
+
+def test_readable_ca_bundle_or_no_verification_passes(home, tmp_path):
+    bundle = tmp_path / 'ca.pem'
+    bundle.write_text('-----BEGIN CERTIFICATE-----\n')
+    assert resolve_auth(dict(SP), env=dict(home, SSL_CERT_FILE=str(bundle)), which=no_az).verify is True
+    # cert_validation_mode=ignore reads no bundle, so a stale variable does not matter.
+    ctx = resolve_auth(dict(SP, cert_validation_mode='ignore'), env=dict(home, CURL_CA_BUNDLE='/nowhere'), which=no_az)
+    assert ctx.verify is False

@@ -111,3 +111,39 @@ def test_from_sdk_error_auth_and_connection():
 def test_from_sdk_error_scrubs_sas_in_messages():
     exc = azure_exceptions.ServiceRequestError('GET https://sa.blob/c/b?sv=1&sig=SECRETSIG failed')
     assert 'SECRETSIG' not in from_sdk_error(exc, 'copying').message
+
+
+def test_no_answer_names_the_region_of_the_request():
+    """A region that hangs up: the error names the region the PUT was for (from the request the
+    transport kept), not only the resource."""
+    import socket
+    import threading
+
+    from azure.core.pipeline import Pipeline
+    from azure.core.pipeline.transport import RequestsTransport
+    from azure.core.rest import HttpRequest
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+
+    def hang_up():
+        conn, _addr = server.accept()
+        conn.recv(65536)
+        conn.close()
+
+    threading.Thread(target=hang_up, daemon=True).start()
+    url = "http://127.0.0.1:%d/subscriptions/s/resourcegroups/rg-fraud-westus" % server.getsockname()[1]
+    try:
+        with pytest.raises(azure_exceptions.ServiceResponseError) as info:
+            Pipeline(RequestsTransport()).run(HttpRequest("PUT", url, json={"location": "West US"}))
+    finally:
+        server.close()
+    err = from_sdk_error(info.value, "resource group rg-fraud-westus")
+    assert err.message.startswith("resource group rg-fraud-westus failed: no valid response from Azure in region "
+                                  "westus: "), err.message
+    assert err.code == "ServiceResponseError"
+    # Without a request body (a read), no region is made up.
+    conn = azure_exceptions.ServiceResponseError("Connection aborted.")
+    assert from_sdk_error(conn, "reading workspace ws1").message == \
+        "reading workspace ws1 failed: no valid response from Azure: Connection aborted."

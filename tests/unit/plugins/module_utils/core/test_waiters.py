@@ -107,3 +107,28 @@ def test_wait_for_lro_zero_timeout_means_do_not_wait():
     assert wait_for_lro(poller(release), 0, 'x') is None
     assert time.monotonic() - started < 0.2
     release.set()
+
+
+def test_wait_timeout_errors():
+    from ansible_collections.amlops.bcdr.plugins.module_utils.core.waiters import wait_timeout_errors
+    assert wait_timeout_errors(None) == [] and wait_timeout_errors(900) == [] and wait_timeout_errors("60") == []
+    assert wait_timeout_errors(-1) == ["wait_timeout: must be a positive number of seconds (got -1)"]
+    assert wait_timeout_errors(0, "provision_wait_timeout") == [
+        "provision_wait_timeout: must be a positive number of seconds (got 0)"]
+    assert wait_timeout_errors("-5") == ["wait_timeout: must be a positive number of seconds (got -5)"]
+    assert wait_timeout_errors("soon") == ["wait_timeout: must be a whole number of seconds, got 'soon'"]
+    assert wait_timeout_errors(True) == ["wait_timeout: must be a whole number of seconds, got 'True'"]
+
+
+def test_timeout_hint_names_the_callers_variable(monkeypatch):
+    from ansible_collections.amlops.bcdr.plugins.module_utils.core import waiters
+    assert waiters.hint({}) == "raise wait_timeout or check the resource in the portal"
+    assert waiters.hint({waiters.TIMEOUT_VARIABLE_ENV: "provision_wait_timeout"}) == \
+        "raise provision_wait_timeout or check the resource in the portal"
+    monkeypatch.setenv(waiters.TIMEOUT_VARIABLE_ENV, "provision_wait_timeout")
+    now = [0.0]
+    with pytest.raises(waiters.AzureWaitTimeout) as info:
+        waiters.wait_until(lambda: None, 2, 1, "workspace ws1 to be created",
+                           sleep=lambda s: now.__setitem__(0, now[0] + s), clock=lambda: now[0])
+    assert str(info.value) == ("timed out after 2s waiting for workspace ws1 to be created; "
+                               "raise provision_wait_timeout or check the resource in the portal")
