@@ -178,32 +178,19 @@ changes:
   sample: {"description": ["", "fraud models"]}
 """
 
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.diff import make_diff
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.ids import build_resource_id, require_resource_id
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule, wait_argument_spec
-from ansible_collections.amlops.bcdr.plugins.module_utils.ml.workspace_plan import (
-    PlanError,
-    plan_workspace,
-    validate_name,
-)
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule, resource_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import ServiceFunctions, ServiceResource, run_resource
+from ansible_collections.amlops.bcdr.plugins.module_utils.ml.workspace_plan import ID_OPTIONS, input_errors, plan_workspace
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml import workspace_service as service
 
-ID_OPTIONS = {
-    "storage_account": "Microsoft.Storage/storageAccounts",
-    "key_vault": "Microsoft.KeyVault/vaults",
-    "application_insights": "Microsoft.Insights/components",
-    "container_registry": "Microsoft.ContainerRegistry/registries",
-}
 DESIRED_OPTIONS = ("location", "description", "friendly_name", "sku", "hbi_workspace",
                    "public_network_access", "image_build_compute", "tags", "purge_tags") + tuple(ID_OPTIONS)
+WORKSPACES = ServiceFunctions("workspace", "Microsoft.MachineLearningServices/workspaces", service.get_workspace,
+                              service.create_workspace, service.update_workspace, service.delete_workspace)
 
 
 def main():
-    argument_spec = dict(
-        name=dict(type="str", required=True),
-        resource_group=dict(type="str", required=True),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        location=dict(type="str"),
+    module = AzureModule(argument_spec=resource_argument_spec(
         storage_account=dict(type="str"),
         key_vault=dict(type="str", no_log=False),
         application_insights=dict(type="str"),
@@ -214,53 +201,11 @@ def main():
         hbi_workspace=dict(type="bool"),
         public_network_access=dict(type="str", choices=["Enabled", "Disabled"]),
         image_build_compute=dict(type="str"),
-        tags=dict(type="dict"),
-        purge_tags=dict(type="bool", default=True),
-    )
-    argument_spec.update(wait_argument_spec())
-    module = AzureModule(argument_spec=argument_spec, supports_check_mode=True)
-    params = module.params
-    name, group, state = params["name"], params["resource_group"], params["state"]
-
-    # Bad input fails here, before any call to Azure.
-    try:
-        validate_name(name)
-        for option, resource_type in ID_OPTIONS.items():
-            if params[option]:
-                require_resource_id(params[option], resource_type, option)
-    except (PlanError, ValueError) as exc:
-        module.fail_json(msg=str(exc))
-
-    desired = {k: params[k] for k in DESIRED_OPTIONS}
-    with module.azure_errors("workspace %s" % name):
-        clients = module.clients
-        current = service.get_workspace(clients, group, name)
-        try:
-            plan = plan_workspace(desired, current, state)
-        except PlanError as exc:
-            module.fail_json(msg=str(exc))
-
-        result = dict(changed=plan["action"] != "none", changes=plan["changes"])
-        if module._diff:
-            result["diff"] = make_diff(current, plan["after"])
-        after = plan["after"]
-        if plan["action"] != "none" and not module.check_mode:
-            wait = dict(wait=params["wait"], wait_timeout=params["wait_timeout"])
-            if plan["action"] == "create":
-                after = service.create_workspace(clients, group, name, plan["after"], **wait)
-            elif plan["action"] == "update":
-                after = service.update_workspace(clients, group, name, plan["patch"], **wait)
-            else:
-                service.delete_workspace(clients, group, name, **wait)
-                after = None
-        elif plan["action"] == "create":
-            # Check mode: predict what Azure will return, so later tasks can use the ID.
-            after = dict(plan["after"], name=name, resource_group=group, workspace_id=None,
-                         id=build_resource_id(module.auth.subscription_id, group,
-                                              "Microsoft.MachineLearningServices/workspaces", [name]))
-        if state == "present":
-            result["workspace"] = after
-    module.exit_json(**result)
+    ))
+    desired = dict((k, module.params[k]) for k in DESIRED_OPTIONS)
+    run_resource(module, ServiceResource(module, WORKSPACES, plan_workspace, desired, "workspace",
+                                         unknown_until_created=dict(workspace_id=None)),
+                 validators=[input_errors])
 
 
 if __name__ == "__main__":

@@ -158,34 +158,29 @@ changes:
 
 from functools import partial
 
-from ansible_collections.amlops.bcdr.plugins.module_utils.arm.resource_plan import APP_INSIGHTS, validate_app_insights_name
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import run_resource, tracked_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.arm.resource_plan import APP_INSIGHTS, input_errors, plan_resource
 from ansible_collections.amlops.bcdr.plugins.module_utils.arm.resource_service import AppInsightsComponents
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.ids import require_resource_id
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule, resource_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import ServiceResource, run_resource
 
 DESIRED_OPTIONS = ("location", "application_type", "kind", "retention_in_days", "ingestion_mode",
                    "workspace_resource_id", "tags", "purge_tags")
 
 
 def main():
-    argument_spec = tracked_argument_spec(
+    module = AzureModule(argument_spec=resource_argument_spec(
+        wait=False,
         application_type=dict(type="str", choices=["web", "other"]),
         kind=dict(type="str", choices=["web", "ios", "other", "store", "java", "phone"]),
         retention_in_days=dict(type="int", choices=[30, 60, 90, 120, 180, 270, 365, 550, 730]),
         ingestion_mode=dict(type="str", choices=["ApplicationInsights", "ApplicationInsightsWithDiagnosticSettings",
                                                  "LogAnalytics"]),
         workspace_resource_id=dict(type="str"),
-    )
-    module = AzureModule(argument_spec=argument_spec, supports_check_mode=True)
-    params = module.params
-    validators = [partial(validate_app_insights_name, params["name"])]
-    if params["workspace_resource_id"]:
-        validators.append(partial(require_resource_id, params["workspace_resource_id"],
-                                  "Microsoft.OperationalInsights/workspaces", "workspace_resource_id"))
-
-    desired = dict((k, params[k]) for k in DESIRED_OPTIONS)
-    run_resource(module, AppInsightsComponents(), APP_INSIGHTS, desired, "app_insights", validators=validators)
+    ))
+    desired = dict((k, module.params[k]) for k in DESIRED_OPTIONS)
+    run_resource(module, ServiceResource(module, AppInsightsComponents(), partial(plan_resource, APP_INSIGHTS), desired,
+                                         "app_insights"),
+                 validators=[partial(input_errors, kind="app_insights")])
 
 
 if __name__ == "__main__":

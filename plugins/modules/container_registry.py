@@ -163,73 +163,30 @@ changes:
   sample: {"sku": ["Standard", "Premium"]}
 """
 
-from ansible_collections.amlops.bcdr.plugins.module_utils.acr.registry_plan import (
-    PlanError,
-    plan_registry,
-    validate_registry_name,
-)
+from functools import partial
+
+from ansible_collections.amlops.bcdr.plugins.module_utils.acr.registry_plan import input_errors, plan_registry
 from ansible_collections.amlops.bcdr.plugins.module_utils.acr import registry_service as service
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.diff import make_diff
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.ids import build_resource_id
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule, wait_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule, resource_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import ServiceFunctions, ServiceResource, run_resource
 
 DESIRED_OPTIONS = ("location", "sku", "admin_user_enabled", "public_network_access", "zone_redundancy",
                    "tags", "purge_tags")
+REGISTRIES = ServiceFunctions("container registry", "Microsoft.ContainerRegistry/registries", service.get_registry,
+                              service.create_registry, service.update_registry, service.delete_registry)
 
 
 def main():
-    argument_spec = dict(
-        name=dict(type="str", required=True),
-        resource_group=dict(type="str", required=True),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        location=dict(type="str"),
+    module = AzureModule(argument_spec=resource_argument_spec(
         sku=dict(type="str", choices=["Basic", "Standard", "Premium"]),
         admin_user_enabled=dict(type="bool", default=False),
         public_network_access=dict(type="str", choices=["Enabled", "Disabled"]),
         zone_redundancy=dict(type="str", choices=["Enabled", "Disabled"]),
-        tags=dict(type="dict"),
-        purge_tags=dict(type="bool", default=True),
-    )
-    argument_spec.update(wait_argument_spec())
-    module = AzureModule(argument_spec=argument_spec, supports_check_mode=True)
-    params = module.params
-    name, group, state = params["name"], params["resource_group"], params["state"]
-
-    # Bad input fails here, before any call to Azure.
-    try:
-        validate_registry_name(name)
-    except PlanError as exc:
-        module.fail_json(msg=str(exc))
-
-    desired = dict((k, params[k]) for k in DESIRED_OPTIONS)
-    with module.azure_errors("container registry %s" % name):
-        clients = module.clients
-        current = service.get_registry(clients, group, name)
-        try:
-            plan = plan_registry(desired, current, state)
-        except PlanError as exc:
-            module.fail_json(msg=str(exc))
-
-        result = dict(changed=plan["action"] != "none", changes=plan["changes"])
-        if module._diff:
-            result["diff"] = make_diff(current, plan["after"])
-        after = plan["after"]
-        if plan["action"] != "none" and not module.check_mode:
-            wait = dict(wait=params["wait"], wait_timeout=params["wait_timeout"])
-            if plan["action"] == "create":
-                after = service.create_registry(clients, group, name, plan["after"], **wait)
-            elif plan["action"] == "update":
-                after = service.update_registry(clients, group, name, plan["patch"], **wait)
-            else:
-                service.delete_registry(clients, group, name, **wait)
-                after = None
-        elif plan["action"] == "create":
-            rid = build_resource_id(module.auth.subscription_id, group, "Microsoft.ContainerRegistry/registries", [name])
-            after = dict(plan["after"], id=rid, name=name, resource_group=group, login_server=None,
-                         provisioning_state=None)
-        if state == "present":
-            result["registry"] = after
-    module.exit_json(**result)
+    ))
+    desired = dict((k, module.params[k]) for k in DESIRED_OPTIONS)
+    run_resource(module, ServiceResource(module, REGISTRIES, plan_registry, desired, "registry",
+                                         unknown_until_created=dict(login_server=None, provisioning_state=None)),
+                 validators=[partial(input_errors, kind="registry")])
 
 
 if __name__ == "__main__":

@@ -166,31 +166,24 @@ changes:
 
 from functools import partial
 
-from ansible_collections.amlops.bcdr.plugins.module_utils.arm.resource_plan import (
-    KEY_VAULT,
-    validate_guid,
-    validate_key_vault_name,
-    validate_retention_days,
-)
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import run_resource, tracked_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.arm.resource_plan import KEY_VAULT, input_errors, plan_resource
 from ansible_collections.amlops.bcdr.plugins.module_utils.arm.resource_service import KeyVaults, credentials_tenant
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule, wait_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule, resource_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import ServiceResource, run_resource
 
 
 def main():
-    argument_spec = tracked_argument_spec(
+    module = AzureModule(argument_spec=resource_argument_spec(
         vault_tenant=dict(type="str"),
         sku=dict(type="str", choices=["standard", "premium"]),
         enable_rbac_authorization=dict(type="bool"),
         soft_delete_retention_days=dict(type="int"),
         enable_purge_protection=dict(type="bool"),
         public_network_access=dict(type="str", choices=["Enabled", "Disabled"]),
-    )
-    argument_spec.update(wait_argument_spec())
-    module = AzureModule(argument_spec=argument_spec, supports_check_mode=True)
+    ))
     params = module.params
 
-    def prepare(clients, current, desired):
+    def complete(clients, current, desired):
         if current is None and params["state"] == "present" and not desired["tenant_id"] and desired["location"]:
             desired = dict(desired, tenant_id=credentials_tenant(module.auth, params["tenant"]))
         return desired
@@ -198,11 +191,9 @@ def main():
     desired = dict((k, params[k]) for k in ("location", "sku", "enable_rbac_authorization", "soft_delete_retention_days",
                                             "enable_purge_protection", "public_network_access", "tags", "purge_tags"))
     desired["tenant_id"] = params["vault_tenant"]
-    run_resource(module, KeyVaults(), KEY_VAULT, desired, "key_vault",
-                 validators=[partial(validate_key_vault_name, params["name"]),
-                             partial(validate_guid, params["vault_tenant"], "vault_tenant"),
-                             partial(validate_retention_days, params["soft_delete_retention_days"])],
-                 prepare=prepare)
+    run_resource(module, ServiceResource(module, KeyVaults(), partial(plan_resource, KEY_VAULT), desired, "key_vault",
+                                         complete=complete),
+                 validators=[partial(input_errors, kind="key_vault")])
 
 
 if __name__ == "__main__":

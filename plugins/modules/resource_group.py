@@ -104,32 +104,32 @@ from functools import partial
 from ansible_collections.amlops.bcdr.plugins.module_utils.arm.resource_plan import (
     RESOURCE_GROUP,
     check_group_delete,
-    validate_resource_group_name,
+    input_errors,
+    plan_resource,
 )
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import run_resource, tracked_argument_spec
 from ansible_collections.amlops.bcdr.plugins.module_utils.arm.resource_service import ResourceGroups
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule, wait_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule, resource_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import ServiceResource, run_resource
 
 
 def main():
-    argument_spec = tracked_argument_spec(
-        in_resource_group=False,
+    module = AzureModule(argument_spec=resource_argument_spec(
+        common=("name", "state", "location", "tags", "purge_tags"),
         force_delete_nonempty=dict(type="bool", default=False),
-    )
-    argument_spec.update(wait_argument_spec())
-    module = AzureModule(argument_spec=argument_spec, supports_check_mode=True)
+    ))
     params = module.params
     service = ResourceGroups()
 
-    def prepare(clients, current, desired):
+    def complete(clients, current, desired):
         if params["state"] == "absent" and current is not None:
             check_group_delete(params["name"], service.contents(clients, params["name"]),
                                params["force_delete_nonempty"])
         return desired
 
     desired = dict((k, params[k]) for k in ("location", "tags", "purge_tags"))
-    run_resource(module, service, RESOURCE_GROUP, desired, "resource_group",
-                 validators=[partial(validate_resource_group_name, params["name"])], prepare=prepare)
+    run_resource(module, ServiceResource(module, service, partial(plan_resource, RESOURCE_GROUP), desired,
+                                         "resource_group", complete=complete),
+                 validators=[partial(input_errors, kind="resource_group")])
 
 
 if __name__ == "__main__":

@@ -201,18 +201,19 @@ from ansible_collections.amlops.bcdr.plugins.module_utils.arm.resource_plan impo
     STORAGE_ACCOUNT,
     STORAGE_SKUS,
     check_sku_change,
-    validate_storage_account_name,
+    input_errors,
+    plan_resource,
 )
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import run_resource, tracked_argument_spec
 from ansible_collections.amlops.bcdr.plugins.module_utils.arm.resource_service import StorageAccounts
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule, wait_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule, resource_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import ServiceResource, run_resource
 
 DESIRED_OPTIONS = ("location", "sku", "kind", "access_tier", "https_only", "minimum_tls_version",
                    "allow_blob_public_access", "is_hns_enabled", "tags", "purge_tags")
 
 
 def main():
-    argument_spec = tracked_argument_spec(
+    module = AzureModule(argument_spec=resource_argument_spec(
         sku=dict(type="str", choices=list(STORAGE_SKUS)),
         kind=dict(type="str", choices=["StorageV2", "Storage", "BlobStorage", "BlockBlobStorage", "FileStorage"]),
         access_tier=dict(type="str", choices=["Hot", "Cool"]),
@@ -220,19 +221,18 @@ def main():
         minimum_tls_version=dict(type="str", choices=["TLS1_0", "TLS1_1", "TLS1_2"], default="TLS1_2"),
         allow_blob_public_access=dict(type="bool", default=False),
         is_hns_enabled=dict(type="bool"),
-    )
-    argument_spec.update(wait_argument_spec())
-    module = AzureModule(argument_spec=argument_spec, supports_check_mode=True)
+    ))
     params = module.params
 
-    def prepare(clients, current, desired):
+    def complete(clients, current, desired):
         if current is not None and params["state"] == "present":
             check_sku_change(current.get("sku"), desired.get("sku"))
         return desired
 
     desired = dict((k, params[k]) for k in DESIRED_OPTIONS)
-    run_resource(module, StorageAccounts(), STORAGE_ACCOUNT, desired, "storage_account",
-                 validators=[partial(validate_storage_account_name, params["name"])], prepare=prepare)
+    run_resource(module, ServiceResource(module, StorageAccounts(), partial(plan_resource, STORAGE_ACCOUNT), desired,
+                                         "storage_account", complete=complete),
+                 validators=[partial(input_errors, kind="storage_account")])
 
 
 if __name__ == "__main__":

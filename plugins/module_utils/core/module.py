@@ -58,9 +58,41 @@ def with_azure_errors(action):
     return decorator
 
 
+def secrets_of(module):
+    """The values scrubbed from every message of ``module``: the auth secret/password and every
+    ``no_log`` option (a SAS token also without its leading ``?``, as the services send it)."""
+    params = getattr(module, 'params', None) or {}
+    values = set(v for v in (params.get('secret'), params.get('password')) if v)
+    values.update(v for v in getattr(module, 'no_log_values', ()) if isinstance(v, str))
+    values.update([v.lstrip('?') for v in values])
+    return sorted((v for v in values if v), key=len, reverse=True)
+
+
 def wait_argument_spec(default_timeout=900):
     """``wait``/``wait_timeout`` options (documented by the ``amlops.bcdr.azure_auth.WAIT`` doc fragment)."""
     return dict(wait=dict(type='bool', default=True), wait_timeout=dict(type='int', default=default_timeout))
+
+
+# The options most modules share (documented by the amlops.bcdr.azure_resource doc fragment).
+COMMON_OPTIONS = dict(
+    name=dict(type='str', required=True),
+    resource_group=dict(type='str', required=True),
+    state=dict(type='str', choices=['present', 'absent'], default='present'),
+    location=dict(type='str'),
+    tags=dict(type='dict'),
+    purge_tags=dict(type='bool', default=True),
+)
+RESOURCE_OPTIONS = ('name', 'resource_group', 'state', 'location', 'tags', 'purge_tags')
+
+
+def resource_argument_spec(common=RESOURCE_OPTIONS, wait=True, **options):
+    """The ``common`` options of COMMON_OPTIONS, ``wait``/``wait_timeout`` when the module waits,
+    then the module's own ``options``."""
+    spec = dict((key, dict(COMMON_OPTIONS[key])) for key in common)
+    if wait:
+        spec.update(wait_argument_spec())
+    spec.update(options)
+    return spec
 
 
 class AzureModule(AnsibleModule):
@@ -93,7 +125,7 @@ class AzureModule(AnsibleModule):
         return self._clients
 
     def _secrets(self):
-        return [self.params.get(k) for k in ('secret', 'password') if self.params.get(k)]
+        return secrets_of(self)
 
     def fail(self, exc, **extra):
         """fail_json with one scrubbed line: ``msg``, plus ``error_code``/``status`` when known."""

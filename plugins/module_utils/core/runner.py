@@ -9,80 +9,207 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.amlops.bcdr.plugins.module_utils.arm.resource_plan import PlanError, plan_resource
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.diff import make_diff
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.errors import AzureOperationError, scrub
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import azure_errors
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.ids import build_resource_id
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import azure_errors, secrets_of
 
 
-def tracked_argument_spec(in_resource_group=True, **options):
-    """name, resource_group, state, location, tags, purge_tags (documented by each module and the
-    ``amlops.bcdr.azure_tracked_resource`` fragment), plus the type's own ``options``."""
-    spec = dict(
-        name=dict(type="str", required=True),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        location=dict(type="str"),
-        tags=dict(type="dict"),
-        purge_tags=dict(type="bool", default=True),
-    )
-    if in_resource_group:
-        spec["resource_group"] = dict(type="str", required=True)
-    spec.update(options)
-    return spec
-
-
-def run_resource(module, service, spec, desired, result_key, validators=(), prepare=None):
-    """Run one tracked-resource module to its end (exit_json or fail_json).
-
-    ``service``: an ``arm_services`` service. ``spec``: its ``arm_plan.ResourceSpec``.
-    ``desired``: the managed options. ``validators``: callables raising PlanError on bad input,
-    run before any call to Azure. ``prepare(clients, current, desired)`` returns the desired
-    state completed with what needs Azure (a default tenant) or raises PlanError (a check that
-    needs the current resource); it runs before the plan, so its errors also change nothing.
-    """
-    params = module.params
-    name, group, state = params["name"], params.get("resource_group"), params["state"]
-    try:
-        for check in validators:
-            check()
-    except (PlanError, ValueError) as exc:
-        module.fail_json(msg=str(exc))
-
-    with module.azure_errors("%s %s" % (spec.label, name)):
-        clients = module.clients
-        current = service.get(clients, group, name)
+def input_failures(params, validators):
+    """The one-line errors of ``validators`` (each ``fn(params) -> [str]``, or raising ValueError)."""
+    errors = []
+    for check in validators:
         try:
-            if prepare is not None:
-                desired = prepare(clients, current, desired)
-            plan = plan_resource(spec, desired, current, state)
-        except PlanError as exc:
-            module.fail_json(msg=str(exc))
+            errors.extend(check(params) or ())
+        except ValueError as exc:  # PlanError and friends: one line naming the option
+            errors.append(str(exc))
+    return errors
 
-        action = plan["action"]
-        result = dict(changed=action != "none", changes=plan["changes"])
-        if module._diff:
-            result["diff"] = make_diff(current, plan["after"])
+
+def _fail_on_input(module, validators):
+    errors = input_failures(module.params, validators)
+    if errors:
+        module.fail_json(msg=scrub("; ".join(errors), secrets=secrets_of(module)))
+
+
+# ---------------------------------------------------------------------------------------------
+# One resource: a module describes it with a Resource; run_resource owns the rest.
+
+class Resource(object):
+    """One resource as ``run_resource`` sees it; a module overrides the calls its service makes.
+
+    The defaults fit a resource named by the ``name`` option in ``resource_group``. No hook but
+    ``read``/``plan``/``create``/``update``/``delete`` may call Azure, and ``prepare`` runs before any
+    call: a ValueError (PlanError) it raises fails the module with its one line, changing nothing.
+    """
+
+    label = "resource"          # in messages: "<label> <name>"
+    result_key = None           # where the resource is returned with state=present
+    resource_type = None        # ARM type of the predicted ID, "Microsoft.ContainerRegistry/registries"
+    unknown_until_created = {}  # fields only Azure fills in, as check mode predicts them
+
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        self.name = self.params.get("name")
+        self.group = self.params.get("resource_group")
+        self.state = self.params.get("state") or "present"
+
+    def what(self):
+        return "%s %s" % (self.label, self.name)
+
+    def prepare(self):
+        """Pure: turn the options into what the plan needs; raise ValueError on bad input."""
+
+    def read(self, clients):
+        raise NotImplementedError
+
+    def plan(self, clients, current):
+        """-> {action: create|update|delete|none, changes, after, ...}; may update ``plan`` in place
+        when applying finds the work already done (another run did it)."""
+        raise NotImplementedError
+
+    def create(self, clients, plan, wait):
+        raise NotImplementedError
+
+    def update(self, clients, plan, current, wait):
+        raise NotImplementedError
+
+    def delete(self, clients, plan, current, wait):
+        raise NotImplementedError
+
+    def id_names(self):
+        return [self.name]
+
+    def predict(self, plan):
+        """Check mode: the new resource as Azure will return it, as far as known, with its ID."""
+        after = dict(plan["after"], **self.unknown_until_created)
+        after.update(id=build_resource_id(self.module.auth.subscription_id, self.group, self.resource_type,
+                                          self.id_names()),
+                     name=self.name, resource_group=self.group)
+        return after
+
+    def diff(self, current, plan, after):
+        """--diff: before and after (None: no diff for this run)."""
+        return make_diff(current, plan["after"])
+
+    def returned(self, plan, after):
+        """The result keys that describe the resource."""
+        return {self.result_key: after} if self.state == "present" else {}
+
+
+def run_resource(module, resource, validators=()):
+    """Run one single-resource module to its end (exit_json or fail_json): the decision table.
+
+    ``validators``: ``fn(params) -> [error lines]`` (the plan file's ``input_errors``), run before
+    any call to Azure; all their lines fail the module at once, joined by "; ".
+    """
+    _fail_on_input(module, validators)
+    try:
+        resource.prepare()
+    except ValueError as exc:
+        module.fail_json(msg=scrub(str(exc), secrets=secrets_of(module)))
+    params = module.params
+    wait = dict(wait=params.get("wait", True), wait_timeout=params.get("wait_timeout", 900))
+    with module.azure_errors(resource.what()):
+        clients = module.clients
+        current = resource.read(clients)
+        try:
+            plan = resource.plan(clients, current)
+        except ValueError as exc:
+            module.fail_json(msg=scrub(str(exc), secrets=secrets_of(module)))
+
         after = plan["after"]
-        if action != "none" and not module.check_mode:
-            wait = dict(wait=params.get("wait", True), wait_timeout=params.get("wait_timeout", 900))
-            if action == "create":
-                after = service.create(clients, group, name, plan["after"], **wait)
-            elif action == "update":
-                after = service.update(clients, group, name, plan["patch"], current, **wait)
-            else:
-                service.delete(clients, group, name, **wait)
-        elif action == "create":
-            # Check mode: what Azure will return, as far as it is known, so later tasks can use the ID.
-            after = dict(plan["after"], id=service.resource_id(module.auth.subscription_id, group, name), name=name)
-            if group is not None:
-                after["resource_group"] = group
-        if state == "present":
-            result[result_key] = after
+        if plan["action"] == "none":
+            pass
+        elif module.check_mode:
+            if plan["action"] == "create":
+                after = resource.predict(plan)
+        elif plan["action"] == "create":
+            after = resource.create(clients, plan, wait)
+        elif plan["action"] == "update":
+            after = resource.update(clients, plan, current, wait)
+        else:
+            resource.delete(clients, plan, current, wait)
+            after = None
+
+        result = dict(changed=plan["action"] != "none", changes=plan["changes"])
+        if module._diff:
+            diff = resource.diff(current, plan, after)
+            if diff is not None:
+                result["diff"] = diff
+        result.update(resource.returned(plan, after))
     module.exit_json(**result)
+
+
+class ServiceResource(Resource):
+    """A resource in a resource group (or a resource group) read and written through a service
+    object (``arm.resource_service``, or ``ServiceFunctions``) and planned by
+    ``planner(desired, current, state)``.
+
+    ``complete(clients, current, desired)`` returns the desired state completed with what needs
+    Azure (a default tenant), or raises PlanError for a check that needs the current resource.
+    ``unknown_until_created``: the fields check mode predicts as unknown (None) for a new resource.
+    """
+
+    def __init__(self, module, service, planner, desired, result_key, complete=None, unknown_until_created=None):
+        super(ServiceResource, self).__init__(module)
+        self.service = service
+        self.label = service.label
+        self.planner = planner
+        self.desired = desired
+        self.result_key = result_key
+        self.complete = complete
+        self.unknown_until_created = unknown_until_created or {}
+
+    def read(self, clients):
+        return self.service.get(clients, self.group, self.name)
+
+    def plan(self, clients, current):
+        desired = self.desired
+        if self.complete is not None:
+            desired = self.complete(clients, current, desired)
+        return self.planner(desired, current, self.state)
+
+    def create(self, clients, plan, wait):
+        return self.service.create(clients, self.group, self.name, plan["after"], **wait)
+
+    def update(self, clients, plan, current, wait):
+        return self.service.update(clients, self.group, self.name, plan["patch"], current, **wait)
+
+    def delete(self, clients, plan, current, wait):
+        self.service.delete(clients, self.group, self.name, **wait)
+
+    def predict(self, plan):
+        after = dict(plan["after"], **self.unknown_until_created)
+        after.update(id=self.service.resource_id(self.module.auth.subscription_id, self.group, self.name),
+                     name=self.name)
+        if self.group is not None:
+            after["resource_group"] = self.group
+        return after
+
+
+class ServiceFunctions(object):
+    """The service object of ServiceResource, made of a service module's four functions
+    (``get(clients, group, name)``, ``create(.., after, **wait)``, ``update(.., patch, **wait)``,
+    ``delete(.., **wait)``) and the resource's ARM type."""
+
+    def __init__(self, label, resource_type, get, create, update, delete):
+        self.label = label
+        self.resource_type = resource_type
+        self.get = get
+        self.create = create
+        self.delete = delete
+        self._update = update
+
+    def update(self, clients, group, name, patch, current, **wait):
+        return self._update(clients, group, name, patch, **wait)
+
+    def resource_id(self, subscription, group, name):
+        return build_resource_id(subscription, group, self.resource_type, [name])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -96,21 +223,6 @@ class ItemError(Exception):
 LIST_KEYS = dict(copy="copied", skip="skipped", conflict="conflicts", create="created", update="updated", delete="deleted")
 # actions whose items end present in the target (the others that exist before the plan stay)
 _ADDING = ("copy", "create")
-
-
-def _secrets(params):
-    return [params.get(k) for k in ("secret", "password") if params.get(k)]
-
-
-def input_failures(params, validators):
-    """The one-line errors of ``validators`` (each ``fn(params) -> [str]``, or raising ValueError)."""
-    errors = []
-    for check in validators:
-        try:
-            errors.extend(check(params) or ())
-        except ValueError as exc:  # PlanError and friends: one line naming the option
-            errors.append(str(exc))
-    return errors
 
 
 def _apply_one(apply_item, clients, item, secrets):
@@ -142,11 +254,8 @@ def run_collection(module, plan_items, apply_item, validators=(), parallelism=4,
     ``in_target`` field says otherwise).
     """
     started = time.monotonic()
-    params = module.params
-    secrets = _secrets(params)
-    errors = input_failures(params, validators)
-    if errors:
-        module.fail_json(msg="; ".join(errors))
+    secrets = secrets_of(module)
+    _fail_on_input(module, validators)
 
     try:
         with azure_errors("planning"):
