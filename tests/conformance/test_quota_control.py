@@ -7,6 +7,7 @@ ml = pytest.importorskip("azure.mgmt.machinelearningservices")
 from azure.mgmt.resource.resources import ResourceManagementClient  # noqa: E402
 
 from emulator.harness import EmulatorError  # noqa: E402
+from emulator.seed import workspace_links  # noqa: E402
 
 API = "2024-04-01"
 RG = "rg-quota-control"
@@ -47,7 +48,9 @@ def test_cluster_nodes_count_in_usage(emulator, client):
     ds3 = sizes["standard_ds3_v2"]
     assert (ds3.family, ds3.v_cp_us) == ("standardDSv2Family", 4)
     before = _usages(client, "westus2")
-    client.workspaces.begin_create_or_update(RG, "mlw-quota", {"location": "westus2"}).result()
+    client.workspaces.begin_create_or_update(RG, "mlw-quota", {
+        "location": "westus2",
+        "properties": workspace_links(emulator.endpoint, RG, "westus2", "quotacontrol")}).result()
     client.compute.begin_create_or_update(RG, "mlw-quota", "busy", {
         "location": "westus2", "properties": {"computeType": "AmlCompute", "properties": {
             "vmSize": "Standard_DS3_v2",

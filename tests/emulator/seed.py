@@ -73,6 +73,23 @@ def seed_shared(endpoint, prefix, region):
     return dict(resource_group=group, key_vault=kv.id, container_registry=acr.id)
 
 
+def workspace_links(endpoint, group, region, stem):
+    """A storage account and a key vault in an existing group, the two links a workspace cannot
+    be created without; returns them as workspace properties ({"storageAccount": id,
+    "keyVault": id}). ``stem`` (e.g. the workspace name) makes the global names unique."""
+    storage = _client(StorageManagementClient, endpoint, API["storage"])
+    vaults = _client(KeyVaultManagementClient, endpoint, API["keyvault"])
+    alnum = "".join(c for c in stem.lower() if c.isalnum())
+    sa = storage.storage_accounts.begin_create(group, ("st" + alnum)[:24], {
+        "location": region, "kind": "StorageV2", "sku": {"name": "Standard_LRS"},
+    }).result()
+    kv = vaults.vaults.begin_create_or_update(group, ("kv-" + alnum)[:24], {
+        "location": region,
+        "properties": {"tenantId": endpoint["tenant_id"], "sku": {"family": "A", "name": "standard"}},
+    }).result()
+    return {"storageAccount": sa.id, "keyVault": kv.id}
+
+
 def seed_pair(endpoint, prefix, primary="eastus", secondary="westus"):
     """Associated resources of a DR pair, as plain data the playbooks take as variables."""
     shared = seed_shared(endpoint, prefix, primary)

@@ -14,18 +14,39 @@ _WS_LINKS = (("storageAccount", "Microsoft.Storage/storageAccounts"),
              ("keyVault", "Microsoft.KeyVault/vaults"),
              ("applicationInsights", "Microsoft.Insights/components"),
              ("containerRegistry", "Microsoft.ContainerRegistry/registries"))
+# A workspace cannot exist without these; client tools (azure-ai-ml, az ml) create them first.
+_WS_REQUIRED = ("storageAccount", "keyVault")
+# Fixed once the workspace exists (with hbiWorkspace): not in WorkspacePropertiesUpdateParameters,
+# and Azure ML refuses a PUT that changes them (azurerm: "Changing this forces a new resource").
+_WS_FIXED = ("storageAccount", "keyVault")
 
 
 def workspace_put(ctx, rid, resource, existing):
     p = props(resource)
     old = old_props(existing)
+    missing = [prop for prop in _WS_REQUIRED if not p.get(prop)]
+    if missing:
+        # Azure ML's message for a workspace body without its dependent resources, as az ml
+        # showed it (MicrosoftDocs/azure-docs-cli#4467); the code is unconfirmed.
+        raise ArmError(400, "ValidationError",
+                       "Missing dependent resources in workspace json: "
+                       + ", ".join(f"properties.{prop}" for prop in missing) + " must be set.",
+                       target=f"properties.{missing[0]}")
+    if existing is not None:
+        for prop in _WS_FIXED:
+            if old.get(prop) and not same_id(old[prop], p[prop]):
+                # code unconfirmed: ARM's generic BadRequest, nothing is changed
+                raise ArmError(400, "BadRequest",
+                               f"properties.{prop} cannot be changed after the workspace is "
+                               f"created (it is '{old[prop]}').", target=f"properties.{prop}")
+        if bool(old.get("hbiWorkspace", False)) != bool(p.get("hbiWorkspace", old.get("hbiWorkspace", False))):
+            raise ArmError(400, "BadRequest",
+                           "hbiWorkspace cannot be changed after the workspace is created.",
+                           target="properties.hbiWorkspace")
     for prop, rtype in _WS_LINKS:
         ref = p.get(prop)
         if not ref:
-            # Azure ML requires a storage account, but client tools (azure-ai-ml) create it
-            # before the workspace; the emulator's own tests create bare workspaces, so a
-            # missing link is accepted and only a link to nothing is refused.
-            continue
+            continue                   # optional links (application insights, registry)
         if not ctx.store.exists(ref):
             # Azure ML validates the linked resources before creating the workspace; the exact
             # code is not public, ARM's generic BadRequest is used.
@@ -37,16 +58,6 @@ def workspace_put(ctx, rid, resource, existing):
         if str(target.get("type", "")).lower() != rtype.lower():
             raise ArmError(400, "BadRequest", f"'{ref}' is not a {rtype} resource.",
                            target=f"properties.{prop}")
-    if existing is not None:
-        if bool(old.get("hbiWorkspace", False)) != bool(p.get("hbiWorkspace", old.get("hbiWorkspace", False))):
-            raise ArmError(400, "BadRequest",
-                           "hbiWorkspace cannot be changed after the workspace is created.",
-                           target="properties.hbiWorkspace")
-        if old.get("storageAccount") and p.get("storageAccount") and \
-                not same_id(old["storageAccount"], p["storageAccount"]):
-            raise ArmError(400, "BadRequest",
-                           "The workspace's storage account cannot be changed after creation.",
-                           target="properties.storageAccount")
     loc = region(resource, existing)
     p["workspaceId"] = old.get("workspaceId") or str(uuid.uuid4())
     p["discoveryUrl"] = f"https://{loc}.api.azureml.ms/discovery"

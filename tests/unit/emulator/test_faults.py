@@ -14,6 +14,7 @@ from azure.mgmt.machinelearningservices import MachineLearningServicesMgmtClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 
 from emulator.harness import TESTS_DIR, Emulator
+from emulator.seed import workspace_links
 
 
 @pytest.fixture(scope="module")
@@ -33,9 +34,17 @@ def groups(emu):
     rm.resource_groups.create_or_update("rg-west", {"location": "westus"})
     rm.resource_groups.create_or_update("rg-east", {"location": "eastus"})
     ml = emu.client(MachineLearningServicesMgmtClient, "2024-04-01")
-    ml.workspaces.begin_create_or_update("rg-west", "mlw-west", {"location": "westus"}).result()
-    ml.workspaces.begin_create_or_update("rg-east", "mlw-east", {"location": "eastus"}).result()
+    ml.workspaces.begin_create_or_update("rg-west", "mlw-west", {
+        "location": "westus", "properties": workspace_links(emu.endpoint, "rg-west", "westus", "faultswest")}).result()
+    ml.workspaces.begin_create_or_update("rg-east", "mlw-east", {
+        "location": "eastus", "properties": workspace_links(emu.endpoint, "rg-east", "eastus", "faultseast")}).result()
     return rm
+
+
+def _east_links(emu):
+    """The east workspace's links (workspaces created later here reuse them)."""
+    return {k: v for k, v in emu.state()[_ws(emu, "rg-east", "mlw-east").lower()]["properties"].items()
+            if k in ("storageAccount", "keyVault")}
 
 
 @pytest.fixture(autouse=True)
@@ -126,7 +135,8 @@ def test_server_errors(emu, token, groups):
 def test_slow_lro(emu, groups):
     emu.set_faults(lro_delay=0.6)
     ml = emu.client(MachineLearningServicesMgmtClient, "2024-04-01")
-    poller = ml.workspaces.begin_create_or_update("rg-east", "mlw-slow", {"location": "eastus"})
+    poller = ml.workspaces.begin_create_or_update("rg-east", "mlw-slow", {"location": "eastus",
+                                                                          "properties": _east_links(emu)})
     assert ml.workspaces.get("rg-east", "mlw-slow").provisioning_state == "Creating"
     started = time.monotonic()
     assert poller.result().provisioning_state == "Succeeded"
@@ -182,7 +192,7 @@ def test_faults_are_validated(emu):
 def test_restart_keeps_state_and_port(emu, groups):
     ml = emu.client(MachineLearningServicesMgmtClient, "2024-04-01")
     ml.workspaces.begin_create_or_update("rg-east", "mlw-persist", {
-        "location": "eastus", "properties": {"description": "kept"}}).result()
+        "location": "eastus", "properties": dict(_east_links(emu), description="kept")}).result()
     emu.set_faults(outages={"centralus": "error"})
     url, secret, before = emu.arm_url, emu.endpoint["client_secret"], emu.state()
     emu.restart()

@@ -214,6 +214,37 @@ def test_workspace_linked_resources_must_exist(emu):
     assert emu.call("GET", ws_path(emu, "mlw-x"), ML)[0] == 404
 
 
+def test_workspace_needs_its_storage_account_and_key_vault(emu):
+    deps = ws_deps(emu)
+    for prop in ("storageAccount", "keyVault"):
+        body = {"location": "eastus", "properties": {k: v for k, v in deps.items() if k != prop}}
+        msg = err(emu.call("PUT", ws_path(emu, "mlw-bare"), ML, body), 400, "ValidationError")
+        assert f"properties.{prop}" in msg
+        assert emu.call("GET", ws_path(emu, "mlw-bare"), ML)[0] == 404
+    assert "properties.storageAccount, properties.keyVault" in err(
+        emu.call("PUT", ws_path(emu, "mlw-bare"), ML, {"location": "eastus"}), 400, "ValidationError")
+    assert emu.call("GET", ws_path(emu, "mlw-bare"), ML)[0] == 404
+
+
+def test_workspace_storage_key_vault_and_hbi_are_fixed(emu):
+    ws = make_ws(emu)
+    make_sa(emu, "stmlwother")
+    other_kv = f"{emu.rg}/providers/Microsoft.KeyVault/vaults/kv-mlw-other"
+    ok(emu.call("PUT", other_kv, KV, kv_body(emu)))
+    changes = {"storageAccount": sa_path(emu, "stmlwother"), "keyVault": other_kv,
+               "hbiWorkspace": True}
+    for prop, value in changes.items():
+        body = {"location": "eastus", "identity": {"type": "SystemAssigned"},
+                "properties": dict(ws_deps_ids(emu), **{prop: value})}
+        assert prop in err(emu.call("PUT", ws_path(emu), ML, body), 400, "BadRequest")
+        got = ok(emu.call("GET", ws_path(emu), ML))
+        assert got["properties"] == ws["properties"], prop          # nothing changed
+    # the same IDs in another case are the same resources (ARM IDs are case-insensitive)
+    same = {k: v.upper() for k, v in ws_deps_ids(emu).items()}
+    ok(emu.call("PUT", ws_path(emu), ML, {"location": "eastus", "identity": {"type": "SystemAssigned"},
+                                          "properties": same}))
+
+
 def test_compute(emu):
     make_ws(emu)
     path = ws_path(emu) + "/computes/cpu-cluster"

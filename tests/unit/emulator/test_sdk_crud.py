@@ -13,6 +13,7 @@ from azure.mgmt.resource.resources import ResourceManagementClient
 from azure.mgmt.storage import StorageManagementClient
 
 from emulator.harness import Emulator
+from emulator.seed import workspace_links
 
 API = {"resource": "2021-04-01", "storage": "2023-01-01", "ml": "2024-04-01",
        "keyvault": "2023-07-01", "acr": "2023-07-01"}
@@ -41,6 +42,12 @@ def clients(emu):
 def rg(clients):
     clients["rm"].resource_groups.create_or_update("rg-crud", {"location": "westus"})
     return "rg-crud"
+
+
+@pytest.fixture(scope="module")
+def links(emu, rg):
+    """The storage account and key vault every workspace here links to (Azure requires them)."""
+    return workspace_links(emu.endpoint, rg, "westus", "crud")
 
 
 def _raw(emu, method, path, body=None, headers=None):
@@ -116,11 +123,11 @@ def test_container_registry_and_replication(clients, rg):
         acr.registries.get(rg, "acrcrud")
 
 
-def test_ml_workspace_lifecycle_with_lro(clients, emu, rg):
+def test_ml_workspace_lifecycle_with_lro(clients, emu, rg, links):
     ml = clients["ml"]
     ws = ml.workspaces.begin_create_or_update(rg, "mlw-crud", {
         "location": "westus", "identity": {"type": "SystemAssigned"},
-        "properties": {"friendlyName": "crud"}}).result()
+        "properties": dict(links, friendlyName="crud")}).result()
     assert ws.provisioning_state == "Succeeded" and ws.friendly_name == "crud"
     assert ws.identity.principal_id and ws.identity.tenant_id == emu.endpoint["tenant_id"]
     assert ws.system_data.created_by == emu.endpoint["client_id"]
@@ -135,9 +142,10 @@ def test_ml_workspace_lifecycle_with_lro(clients, emu, rg):
     assert "under resource group 'rg-crud' was not found" in err.value.error.message
 
 
-def test_ml_assets_and_paging(clients, rg):
+def test_ml_assets_and_paging(clients, rg, links):
     ml = clients["ml"]
-    ml.workspaces.begin_create_or_update(rg, "mlw-assets", {"location": "westus"}).result()
+    ml.workspaces.begin_create_or_update(rg, "mlw-assets", {"location": "westus",
+                                                            "properties": links}).result()
     for v in range(1, 9):
         ml.model_versions.create_or_update(rg, "mlw-assets", "fraud", str(v), {
             "properties": {"modelUri": "azureml://models/fraud/%d" % v, "modelType": "custom_model",
@@ -160,9 +168,10 @@ def test_ml_assets_and_paging(clients, rg):
         ml.model_containers.get(rg, "mlw-assets", "fraud")
 
 
-def test_ml_compute(clients, rg):
+def test_ml_compute(clients, rg, links):
     ml = clients["ml"]
-    ml.workspaces.begin_create_or_update(rg, "mlw-compute", {"location": "westus"}).result()
+    ml.workspaces.begin_create_or_update(rg, "mlw-compute", {"location": "westus",
+                                                             "properties": links}).result()
     compute = ml.compute.begin_create_or_update(rg, "mlw-compute", "cpu", {
         "location": "westus", "properties": {
             "computeType": "AmlCompute", "properties": {
@@ -244,15 +253,17 @@ def test_unknown_provider_type_and_subscription(emu, rg):
     assert r.status_code == 404 and r.json()["error"]["code"] == "SubscriptionNotFound"
 
 
-def test_conflict_while_deleting(emu, clients, rg):
+def test_conflict_while_deleting(emu, clients, rg, links):
     ml = clients["ml"]
-    ml.workspaces.begin_create_or_update(rg, "mlw-409", {"location": "westus"}).result()
+    ml.workspaces.begin_create_or_update(rg, "mlw-409", {"location": "westus",
+                                                         "properties": links}).result()
     emu.set_faults(lro_delay=2.0)
     try:
         poller = ml.workspaces.begin_delete(rg, "mlw-409")
         assert ml.workspaces.get(rg, "mlw-409").provisioning_state == "Deleting"
         with pytest.raises(ResourceExistsError) as err:
-            ml.workspaces.begin_create_or_update(rg, "mlw-409", {"location": "westus"}).result()
+            ml.workspaces.begin_create_or_update(rg, "mlw-409", {"location": "westus",
+                                                                 "properties": links}).result()
         assert err.value.status_code == 409
     finally:
         emu.clear_faults()
