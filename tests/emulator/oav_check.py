@@ -9,6 +9,15 @@ per group (``oav validate-traffic <dir> <spec.json> --jsonReport <file>``; oav 4
 4.0.0 works). Its JSON reports are merged into one summary: operations covered, passed, failed,
 and each failure's oav error code.
 
+Traffic sent at an api-version other than the vendored spec's (azure-ai-ml sends previews such as
+workspaces 2024-10-01-preview, models 2023-08-01-preview, data/environments/jobs
+2023-04-01-preview; the emulator serves them against the closest spec on hand) is validated
+against the vendored version: the copy given to oav has its api-version rewritten to the spec's,
+in groups of their own, and the summary lists, per spec, which versions were sent and how
+often. What that cannot check: properties the preview schema has and the vendored one lacks
+(oav accepts unknown properties unless a schema forbids them) and preview-only constraints.
+Requests the emulator could not route to any spec operation are not recorded.
+
 Traffic answered with an error (4xx/5xx) is checked in groups of its own, where two findings are
 expected rather than failures: request errors (a negative test sent an invalid request on
 purpose and the emulator refused it, as Azure does) and INVALID_RESPONSE_CODE for an operation
@@ -28,7 +37,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -107,7 +116,8 @@ EXPECTED_NO_ERRORS = ("ARM error body; the spec declares no error response for t
 
 
 def route(index, path):
-    """(spec file, operationId) of a traffic file, or (None, reason)."""
+    """(spec file, operationId, api-version sent, spec api-version) of a traffic file, or
+    (None, reason, None, None)."""
     try:
         with open(path, encoding="utf-8") as f:
             doc = json.load(f)
@@ -118,13 +128,28 @@ def route(index, path):
         api = query.get("api-version")
         method = req["method"].upper()
     except (OSError, ValueError, KeyError, TypeError) as e:
-        return None, f"not a traffic file ({e})"
+        return None, f"not a traffic file ({e})", None, None
     if not api:
-        return None, "no api-version"
+        return None, "no api-version", None, None
     match = index.match(method, url.path, api)
-    if match is None or not getattr(match, "exact_version", True):
-        return None, f"no spec operation for {method} {url.path} at api-version {api}"
-    return match.spec_file, match.operation_id
+    if match is None:
+        return None, f"no spec operation for {method} {url.path} at api-version {api}", None, None
+    spec_version = getattr(match, "spec_api_version", None) or api
+    return match.spec_file, match.operation_id, api, spec_version
+
+
+def copy_as_version(src, dst, api_version):
+    """Copy a traffic file, its request's api-version rewritten (URL and query)."""
+    with open(src, encoding="utf-8") as f:
+        doc = json.load(f)
+    req = doc["liveRequest"]
+    parts = urlsplit(req["url"])
+    query = [(k, api_version if k == "api-version" else v)
+             for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    req["url"] = urlunsplit(parts._replace(query=urlencode(query)))
+    req["query"] = dict(req.get("query") or {}, **{"api-version": api_version})
+    with open(dst, "w", encoding="utf-8") as f:
+        json.dump(doc, f)
 
 
 # --------------------------------------------------------------------------------- oav
@@ -151,15 +176,20 @@ def check(traffic_dir, known_gaps_path=KNOWN_GAPS, spec_root=SPEC_ROOT, oav=OAV,
     gaps = load_known_gaps(known_gaps_path)
     groups, unrouted = {}, []
     arm_errors = {}               # (spec, operationId) -> every error answer had ARM's shape
+    other_versions = {}           # spec -> {api-version sent: files} (validated as the spec's)
     for path in traffic_files(traffic_dir):
-        spec, op = route(index, path)
+        spec, op, sent, spec_version = route(index, path)
         if spec is None:
             unrouted.append({"file": path, "reason": op})
         else:
             is_error, arm = error_answer(path)
             if is_error:
                 arm_errors[(spec, op)] = arm_errors.get((spec, op), True) and arm
-            groups.setdefault((spec, is_error), []).append((path, op))
+            rewrite = spec_version if sent != spec_version else None
+            if rewrite:
+                counts = other_versions.setdefault(spec, {})
+                counts[sent] = counts.get(sent, 0) + 1
+            groups.setdefault((spec, is_error, rewrite or ""), []).append((path, op, sent))
     summary = {"traffic_dir": os.path.abspath(traffic_dir), "files": 0, "specs": [], "failures": [],
                "unrouted": unrouted}
     work = tempfile.mkdtemp(prefix="oav-check-")
@@ -168,17 +198,21 @@ def check(traffic_dir, known_gaps_path=KNOWN_GAPS, spec_root=SPEC_ROOT, oav=OAV,
         per_spec = {}
         ordered = sorted(groups.items())
         jobs = []
-        for n, ((spec, _is_error), items) in enumerate(ordered):
+        for n, ((spec, _is_error, rewrite), items) in enumerate(ordered):
             gdir = os.path.join(work, f"group{n}")
             os.makedirs(gdir)
-            for path, _op in items:
-                shutil.copy(path, os.path.join(gdir, os.path.basename(path)))
+            for path, _op, _sent in items:
+                if rewrite:
+                    copy_as_version(path, os.path.join(gdir, os.path.basename(path)), rewrite)
+                else:
+                    shutil.copy(path, os.path.join(gdir, os.path.basename(path)))
             summary["files"] += len(items)
             jobs.append((gdir, spec, os.path.join(work, f"report{n}.json")))
         # oav spends ~2 s starting per group: the groups run side by side
         with concurrent.futures.ThreadPoolExecutor(max_workers=OAV_WORKERS) as pool:
             reports = list(pool.map(lambda j: run_oav(j[0], j[1], j[2], oav=oav), jobs))
-        for ((spec, is_error), items), (report, _out) in zip(ordered, reports):
+        for ((spec, is_error, rewrite), items), (report, _out) in zip(ordered, reports):
+            sent_versions = sorted({sent for _p, _op, sent in items}) if rewrite else []
             passed = sorted({o for e in report.get("passedOperationsList") or []
                              for o in e.get("operationIds") or []})
             failed = {}
@@ -203,6 +237,10 @@ def check(traffic_dir, known_gaps_path=KNOWN_GAPS, spec_root=SPEC_ROOT, oav=OAV,
                 entry = failed.setdefault(key, {"operationId": key[0], "code": key[1], "count": 0,
                                                 "message": err.get("errorMessage"),
                                                 "source": err.get("issueSource"), "spec": spec})
+                if sent_versions:          # traffic sent at another version, rewritten
+                    entry["sent_versions"] = sent_versions
+                    entry["message"] = (f"(sent at api-version {', '.join(sent_versions)}, "
+                                        f"validated as {rewrite}) {entry['message'] or ''}")
                 entry["count"] += 1
             for entry in failed.values():
                 gap = is_known(gaps, entry["operationId"], entry["code"])
@@ -213,11 +251,11 @@ def check(traffic_dir, known_gaps_path=KNOWN_GAPS, spec_root=SPEC_ROOT, oav=OAV,
             sp = per_spec.setdefault(spec, {
                 "spec": _short_spec(spec), "files": 0, "covered": set(),
                 "all": report.get("allOperations"), "passed": set(), "failed": set(),
-                "operations": set()})
+                "operations": set(), "other_versions": other_versions.get(spec, {})})
             sp["files"] += len(items)
             sp["passed"] |= set(passed) if not is_error else set()
             sp["failed"] |= {k[0] for k in failed}
-            sp["operations"] |= {op for _p, op in items}
+            sp["operations"] |= {op for _p, op, _sent in items}
         for spec, sp in sorted(per_spec.items()):
             # an operation passes when none of its traffic (success or error answers) failed
             sp["passed"] = sorted((sp["passed"] | sp["operations"]) - sp["failed"])
@@ -249,6 +287,12 @@ def format_summary(s):
     for sp in s["specs"]:
         lines.append(f"{sp['spec'][-60:]:<60} {sp['files']:>5} {str(sp['covered']) + '/' + str(sp['all']):>8} "
                      f"{len(sp['passed']):>6} {len(sp['failed']):>6}")
+    others = [(sp["spec"], v, n) for sp in s["specs"]
+              for v, n in sorted((sp.get("other_versions") or {}).items())]
+    if others:
+        lines += ["", "traffic sent at other api-versions, validated against the vendored spec's "
+                      "version (preview-only properties and constraints are not checked):"]
+        lines += [f"  {spec[-60:]:<60} {version:<22} {n:>5} files" for spec, version, n in others]
     if s["failures"]:
         lines += ["", f"{'operation':<45} {'code':<32} {'n':>3}  status"]
         for f in sorted(s["failures"], key=lambda f: (f["known"], f["operationId"], f["code"])):

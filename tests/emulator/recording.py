@@ -1,9 +1,11 @@
 """Traffic recording in the format of Microsoft's ``oav validate-traffic``.
 
-One JSON file per ARM request that matched a spec operation at an api-version we have the
-spec for (``Match.exact_version``), so ``oav validate-traffic DIR SPEC`` can check the emulator
-and its clients independently. Poll URLs are not spec operations and are never recorded.
-Secrets in headers (Authorization) are redacted.
+One JSON file per ARM request that matched a spec operation, at whatever api-version the
+client sent (the vendored spec's or another real version the emulator served against the
+closest spec; ``emulator.oav_check`` validates the latter as the vendored version), so
+``oav validate-traffic DIR SPEC`` can check the emulator and its clients independently. Poll
+URLs are not spec operations and are never recorded, nor are requests no spec operation
+matches. Secrets in headers (Authorization) are redacted.
 """
 import itertools
 import json

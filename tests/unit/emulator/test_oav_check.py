@@ -36,6 +36,7 @@ def traffic(tmp_path_factory):
     sa = rg + "/providers/Microsoft.Storage/storageAccounts/stoavcheck"
     call("PUT", sa, "2023-01-01", {"location": "eastus", "kind": "StorageV2", "sku": {"name": "Standard_GRS"}})
     call("GET", sa, "2023-01-01")
+    call("GET", sa, "2023-05-01")        # a real version the specs on hand do not have
     call("POST", sa + "/listKeys", "2023-01-01")
     kv = rg + "/providers/Microsoft.KeyVault/vaults/kv-oav-check"
     call("PUT", kv, "2023-07-01", {"location": "eastus", "properties": {
@@ -50,8 +51,10 @@ def test_valid_traffic_passes(traffic, tmp_path, capsys):
     assert "Microsoft.Storage/2023-01-01/storage.json" in out
     assert "0 failure(s) not listed" in out
     summary = json.loads(report.read_text())
-    assert summary["files"] == 5 and summary["unknown_failures"] == 0
+    assert summary["files"] == 6 and summary["unknown_failures"] == 0
     storage = next(s for s in summary["specs"] if s["spec"].endswith("storage.json"))
+    assert storage["other_versions"] == {"2023-05-01": 1}
+    assert "2023-05-01" in out and "validated against the vendored spec" in out
     assert {"StorageAccounts_Create", "StorageAccounts_GetProperties"} <= set(storage["passed"])
     # listKeys' upper-case FULL is Azure's spelling, a documented spec gap
     known = [f for f in summary["failures"] if f["known"]]
@@ -71,6 +74,24 @@ def test_a_wrong_type_fails(traffic, tmp_path, capsys):
     summary = oav_check.check(str(bad))
     codes = {(f["operationId"], f["code"]) for f in summary["failures"] if not f["known"]}
     assert ("StorageAccounts_GetProperties", "INVALID_TYPE") in codes
+
+
+def test_traffic_at_another_version_is_validated_as_the_vendored_one(traffic, tmp_path):
+    bad = tmp_path / "bad-other"
+    shutil.copytree(traffic, bad)
+    got = [p for p in sorted(bad.iterdir())
+           if "api-version=2023-05-01" in json.loads(p.read_text())["liveRequest"]["url"]]
+    assert len(got) == 1
+    doc = json.loads(got[0].read_text())
+    doc["liveResponse"]["body"]["properties"]["creationTime"] = 12345
+    got[0].write_text(json.dumps(doc))
+    summary = oav_check.check(str(bad))
+    fails = [f for f in summary["failures"] if not f["known"]]
+    assert [(f["operationId"], f["code"], f.get("sent_versions")) for f in fails] == [
+        ("StorageAccounts_GetProperties", "INVALID_TYPE", ["2023-05-01"])]
+    assert "validated as 2023-01-01" in fails[0]["message"]
+    # the recorded file itself keeps the version the client sent
+    assert json.loads(got[0].read_text())["liveRequest"]["query"]["api-version"] == "2023-05-01"
 
 
 def test_unrouted_traffic_and_empty_known_gaps(traffic, tmp_path, capsys):
