@@ -71,11 +71,11 @@ def test_full_pair_from_nothing(emulator, run_playbook, team):
 
     state = emulator.state()
     workspaces = typed(state, "Microsoft.MachineLearningServices/workspaces")
-    ours = {r["name"]: r for r in workspaces.values() if r.get("tags", {}).get("amlops.bcdr/pair") == "prov"}
+    ours = {r["name"]: r for r in workspaces.values() if r.get("tags", {}).get("amlops.bcdr.pair") == "prov"}
     assert sorted(ours) == ["mlw-prov-eastus", "mlw-prov-westus"]
     primary, secondary = ours["mlw-prov-eastus"], ours["mlw-prov-westus"]
     assert primary["location"] == "eastus" and secondary["location"] == "westus"
-    assert primary["tags"]["amlops.bcdr/role"] == "primary" and secondary["tags"]["amlops.bcdr/role"] == "secondary"
+    assert primary["tags"]["amlops.bcdr.role"] == "primary" and secondary["tags"]["amlops.bcdr.role"] == "secondary"
     # A separate default storage account each; the vault and the registry shared.
     assert primary["properties"]["storageAccount"].lower() != secondary["properties"]["storageAccount"].lower()
     for key in ("keyVault", "containerRegistry"):
@@ -161,13 +161,13 @@ def _standard_registry(emulator):
 
 
 BAD = {
-    "same region": (dict(secondary_region="eastus"), "same region as bcdr_primary_region"),
-    "unknown region": (dict(secondary_region="marsnorth"), "'marsnorth' is not an Azure region"),
+    "same region": (dict(secondary_region="eastus"), "secondary_region: 'eastus' is the same region as primary_region"),
+    "unknown region": (dict(secondary_region="marsnorth"), "secondary_region: 'marsnorth' is not an Azure region"),
     # caught by the role's argument spec: Ansible's own "Validation of arguments failed" line + the reason
     "redundancy that does not exist": (dict(training_storage_sku="Standard_XYZRS"),
                                        "training_storage_sku must be one of: Standard_GRS"),
-    "invalid workspace name": (dict(names={"primary": {"workspace": "bad name!"}}), "primary workspace name 'bad name!'"),
-    "invalid registry name": (dict(names={"container_registry": "acr-with-dash"}), "container_registry name 'acr-with-dash'"),
+    "invalid workspace name": (dict(names={"primary": {"workspace": "bad name!"}}), "names.primary.workspace: 'bad name!' is not a valid workspace name"),
+    "invalid registry name": (dict(names={"container_registry": "acr-with-dash"}), "names.container_registry: 'acr-with-dash' is not a valid container registry name"),
     "not enough quota": (dict(compute_clusters=[dict(name="huge", vm_size="Standard_DS3_v2", max_nodes=500)]),
                          "not enough compute quota: eastus: standardDSv2Family needs 2000 cores"),
     "registry not Premium": ("standard-registry", "geo-replication needs Premium"),
