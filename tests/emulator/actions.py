@@ -7,6 +7,7 @@ secrets, name availability, usages/quotas, VM sizes, importImage ...). Bodies fo
 from .errors import ArmError, not_found
 from .store import key_of
 from . import hooks
+from .providers import ml as ml_provider
 
 
 def _resource_or_404(ctx, request, rtype, label=None):
@@ -438,4 +439,5 @@ OPERATION_HANDLERS = {
     "RoleAssignments_ListForResource": role_assignments_list,
     "Jobs_Cancel": jobs_cancel,
     "OnlineEndpoints_ListKeys": online_endpoint_list_keys,
+    "CodeVersions_CreateOrGetStartPendingUpload": ml_provider.start_pending_upload,
 }

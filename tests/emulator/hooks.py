@@ -32,6 +32,7 @@ _NAME_CHECKS = {t: fn for mod in _PROVIDERS for t, fn in getattr(mod, "NAME_CHEC
 def pre_validate(ctx, match, method, path_params, body):
     if method != "PUT":
         return
+    ml.coerce_property_bag(type_key(match.resource_type), body)
     check = _NAME_CHECKS.get(type_key(match.resource_type))
     if check is not None:
         last = re.findall(r"\{([^}]+)\}", match.path_template)

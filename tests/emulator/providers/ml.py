@@ -1,6 +1,8 @@
 """Azure ML: workspaces (links, fixed-after-creation fields), computes, asset containers and
 versions (immutable once registered), datastores."""
+import datetime
 import re
+import time
 import uuid
 
 from .. import regions
@@ -71,6 +73,70 @@ def workspace_put(ctx, rid, resource, existing):
     p.setdefault("friendlyName", name_of(rid))
     sa = ctx.store.get(p["storageAccount"]) if p.get("storageAccount") else None
     p["storageHnsEnabled"] = bool(((sa or {}).get("properties") or {}).get("isHnsEnabled", False))
+    if existing is None and sa is not None:
+        _default_datastores(ctx, rid, resource, p["workspaceId"], name_of(p["storageAccount"]))
+
+
+# The datastores Azure ML gives every workspace at creation, on its storage account with the
+# account key (what `az ml datastore list` shows on a new workspace): (name, type, container or
+# file share (with the workspace guid), default?)
+DEFAULT_DATASTORES = (
+    ("workspaceblobstore", "AzureBlob", "azureml-blobstore-{guid}", True),
+    ("workspaceartifactstore", "AzureBlob", "azureml", False),
+    ("workspacefilestore", "AzureFile", "azureml-filestore-{guid}", False),
+    ("workspaceworkingdirectory", "AzureFile", "code-{guid}", False),
+)
+
+
+def _default_datastores(ctx, ws_id, workspace, guid, account):
+    from .storage import storage_keys
+    key = (storage_keys(ctx).get(account) or {}).get("key1")
+    containers = []
+    for name, dtype, target, default in DEFAULT_DATASTORES:
+        target = target.format(guid=guid)
+        dp = {"datastoreType": dtype, "accountName": account, "isDefault": default,
+              "credentials": {"credentialsType": "AccountKey",
+                              "secrets": {"secretsType": "AccountKey"}},
+              "endpoint": "core.windows.net", "protocol": "https",
+              "serviceDataAccessAuthIdentity": "None", "description": None,
+              "subscriptionId": ctx.subscription_id, "resourceGroup": resource_group(ws_id),
+              "tags": {}, "properties": {}}
+        if dtype == "AzureBlob":
+            dp["containerName"] = target
+            containers.append(target)
+        else:
+            dp["fileShareName"] = target
+        dp = {k: v for k, v in dp.items() if v is not None}
+        did = f"{ws_id}/datastores/{name}"
+        ds = {"id": did, "name": name, "type": "Microsoft.MachineLearningServices/workspaces/datastores",
+              "properties": dp}
+        if workspace.get("systemData"):
+            ds["systemData"] = dict(workspace["systemData"])
+        now = time.time()
+        # the key is write-only (never in a response): kept aside for listSecrets, as the
+        # engine does with the credentials.secrets of a PUT
+        ctx.store.put(did, ds, {"created": now, "updated": now, "hidden": {
+            "/properties/credentials/secrets": {"secretsType": "AccountKey", "key": key}}} if key else
+            {"created": now, "updated": now})
+    _create_containers(ctx, account, key, containers)
+
+
+def _create_containers(ctx, account, key, containers):
+    """The default datastores' blob containers exist in the account, as Azure makes them."""
+    if ctx.azurite is None or not key:
+        return
+    try:
+        from azure.core.exceptions import ResourceExistsError
+        from azure.storage.blob import BlobServiceClient
+    except ImportError:                   # the emulator's own dependencies do not need it
+        return
+    svc = BlobServiceClient(ctx.azurite.blob_endpoint(account), retry_total=2,
+                            credential={"account_name": account, "account_key": key})
+    for c in containers:
+        try:
+            svc.create_container(c, timeout=10)
+        except ResourceExistsError:
+            pass
 
 
 def compute_put(ctx, rid, resource, existing):
@@ -167,10 +233,21 @@ def asset_version_put(ctx, rid, resource, existing, scope_kind, asset):
     p = props(resource)
     for k, v in _VERSION_DEFAULTS.items():
         p.setdefault(k, v)
+    # Azure ML answers every version with its tag and property bags (empty when none were
+    # sent), and a model with its flavors ({} for a custom model): azure-ai-ml reads
+    # ``flavors.items()`` and fails on a model that lacks them.
+    for k in ("tags", "properties"):
+        if p.get(k) is None:
+            p[k] = {}
+    if asset == "models" and p.get("flavors") is None:
+        p["flavors"] = {}
     if asset == "environments":
         for k, v in _ENV_DEFAULTS.items():
             p.setdefault(k, v)
         p.setdefault("environmentType", "UserCreated")
+        if isinstance(p.get("build"), dict):
+            # BuildContext.dockerfilePath: the spec's default, which Azure answers with
+            p["build"].setdefault("dockerfilePath", "Dockerfile")
     if existing is not None:
         # Azure ML: a registered version cannot be changed, only its description, tags, stage,
         # archive flag and (add-only) properties. The service answers
@@ -203,6 +280,20 @@ def asset_version_put(ctx, rid, resource, existing, scope_kind, asset):
             p["properties"] = {**old_bag, **new_bag}     # properties are add-only
     container_id = _parent(rid)
     _refresh_container(ctx, container_id, add=(rid, resource))
+
+
+def coerce_property_bag(resource_type, body):
+    """An asset version's ``properties`` bag is a string map, and Azure ML (Newtonsoft.Json)
+    reads a number sent there as its text: azure-ai-ml sends ``hash_version: 202208`` with a
+    component's code and gets "202208" back. Done before the swagger validation."""
+    if not ASSET_VERSION_RE.match(resource_type.lower()) or not isinstance(body, dict):
+        return
+    bag = (body.get("properties") or {}).get("properties") if isinstance(
+        body.get("properties"), dict) else None
+    if isinstance(bag, dict):
+        for k, v in bag.items():
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                bag[k] = str(v)
 
 
 def _version_sort_key(ctx, r):
@@ -294,3 +385,43 @@ def asset_put_hook(resource_type):
 
 def asset_delete_hook(resource_type):
     return asset_version_delete if ASSET_VERSION_RE.match(resource_type) else None
+
+
+# ================================================================= pending uploads (codes)
+def start_pending_upload(ctx, match, request):
+    """POST .../codes/{name}/versions/{version}/startPendingUpload: a fresh container in the
+    workspace's storage account and a SAS for it (azure-ai-ml opens the SAS URI as a container
+    URL), where azure-ai-ml uploads a component's local code before it registers the code
+    version with that blob URI."""
+    rid = request.resource_id
+    ws_id = re.split(r"/codes/", rid, flags=re.IGNORECASE)[0]
+    if ctx.store.get(ws_id) is None:
+        raise ArmError(404, "ResourceNotFound", f"The workspace '{name_of(ws_id)}' was not found.")
+    body = request.body if isinstance(request.body, dict) else {}
+    kind = body.get("pendingUploadType") or "TemporaryBlobReference"
+    upload_id = body.get("pendingUploadId") or str(uuid.uuid4())
+    if kind == "None":
+        return 200, {"pendingUploadId": upload_id, "pendingUploadType": "None"}, {}
+    store = ctx.full_resource(ws_id + "/datastores/workspaceblobstore")
+    dp = (store or {}).get("properties") or {}
+    key = ((dp.get("credentials") or {}).get("secrets") or {}).get("key")
+    if not (dp.get("accountName") and key):
+        raise ArmError(400, "UserError", f"Workspace {name_of(ws_id)} has no default blob "
+                       "datastore with an account key to upload to.")
+    from azure.storage.blob import ContainerSasPermissions, generate_container_sas
+    account = dp["accountName"]
+    container = f"{uuid.uuid4()}-{uuid.uuid4().hex[:10]}"
+    _create_containers(ctx, account, key, [container])
+    sas = generate_container_sas(account, container, account_key=key,
+                                 permission=ContainerSasPermissions(read=True, add=True,
+                                                                    create=True, write=True,
+                                                                    list=True),
+                                 expiry=ctx.now() + datetime.timedelta(days=1))
+    blob_uri = f"https://{account}.blob.{dp.get('endpoint') or 'core.windows.net'}/{container}"
+    sa_id = (f"/subscriptions/{dp.get('subscriptionId') or ctx.subscription_id}/resourceGroups/"
+             f"{dp.get('resourceGroup') or resource_group(ws_id)}/providers/"
+             f"Microsoft.Storage/storageAccounts/{account}")
+    return 200, {"blobReferenceForConsumption": {
+        "blobUri": blob_uri, "storageAccountArmId": sa_id,
+        "credential": {"credentialType": "SAS", "sasUri": f"{blob_uri}?{sas}"}},
+        "pendingUploadId": upload_id, "pendingUploadType": "TemporaryBlobReference"}, {}
