@@ -45,9 +45,9 @@ def test_check_apply_idempotent_info(emulator, run_playbook, pair):
     assert again.changed == 0, again
 
     info = again.task("Read the pair back")["result"]["workspaces"]
-    assert sorted((w["name"], w["tags"]["amlops.bcdr/role"]) for w in info) == [
+    assert sorted((w["name"], w["tags"]["amlops.bcdr.role"]) for w in info) == [
         ("mlw-fresh-eastus", "primary"), ("mlw-fresh-westus", "secondary")]
-    primary = [w for w in info if w["tags"]["amlops.bcdr/role"] == "primary"][0]
+    primary = [w for w in info if w["tags"]["amlops.bcdr.role"] == "primary"][0]
     assert primary["storage_account"].lower() == pair_vars["pair"]["primary"]["storage_account"].lower()
 
 
@@ -73,12 +73,12 @@ def test_change_is_predicted_then_applied_once(emulator, run_playbook, pair_vars
 def test_drift_is_put_back(emulator, run_playbook, pair_vars):
     run_playbook("workspace_pair.yml", pair_vars)
     ws = dict(name="mlw-it-eastus", resource_group=pair_vars["pair"]["primary"]["resource_group"],
-              tags={"amlops.bcdr/pair": "it", "amlops.bcdr/role": "tampered"})
+              tags={"amlops.bcdr.pair": "it", "amlops.bcdr.role": "tampered"})
     assert run_playbook("workspace_one.yml", {"ws": ws}).changed == 1  # someone edits the tags by hand
     fixed = run_playbook("workspace_pair.yml", pair_vars)
     results = fixed.task("Workspaces of the pair")["result"]["results"]
     assert [r["changed"] for r in results] == [True, False]
-    assert results[0]["changes"]["tags"][1]["amlops.bcdr/role"] == "primary"
+    assert results[0]["changes"]["tags"][1]["amlops.bcdr.role"] == "primary"
 
 
 def test_delete_and_delete_again(emulator, run_playbook, pair):
