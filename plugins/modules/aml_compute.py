@@ -24,21 +24,8 @@ description:
 options:
   name:
     description: Name of the cluster (3 to 24 letters, digits or C(-), starting with a letter).
-    type: str
-    required: true
-  workspace:
-    description: Name of the workspace. It must exist.
-    type: str
-    required: true
-  resource_group:
-    description: Resource group of the workspace.
-    type: str
-    required: true
   state:
     description: Whether the cluster should exist.
-    type: str
-    choices: [present, absent]
-    default: present
   location:
     description:
       - Region of the cluster. When unset, the workspace's region is used to create it. Cannot change.
@@ -76,6 +63,7 @@ options:
     type: dict
 extends_documentation_fragment:
   - amlops.bcdr.azure_auth
+  - amlops.bcdr.azure_resource.IN_WORKSPACE
   - amlops.bcdr.azure_wait
 attributes:
   check_mode:
@@ -197,15 +185,14 @@ changes:
   sample: {"max_nodes": [4, 10]}
 """
 
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule, resource_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import Resource, run_resource
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml.compute_plan import (
     PlanError,
+    input_errors,
     plan_compute,
     validate_desired,
-    validate_name,
 )
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.diff import make_diff
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.ids import build_resource_id
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule, wait_argument_spec
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml import compute_service as service
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml import workspace_service
 
@@ -213,13 +200,77 @@ DESIRED_OPTIONS = ("location", "vm_size", "vm_priority", "min_nodes", "max_nodes
                    "remote_login_port_public_access", "description", "tags")
 
 
+class Compute(Resource):
+    """An AmlCompute cluster of a workspace: it takes the workspace's region, and updates only scale."""
+
+    label = "compute"
+    result_key = "compute"
+    resource_type = "Microsoft.MachineLearningServices/workspaces/computes"
+    unknown_until_created = dict(provisioning_state=None, current_node_count=0, allocation_state=None)
+
+    def __init__(self, module):
+        super(Compute, self).__init__(module)
+        self.workspace = self.params["workspace"]
+        self.workspace_missing = False
+        self.desired = None
+
+    def what(self):
+        return "compute %s in workspace %s" % (self.name, self.workspace)
+
+    def prepare(self):
+        self.desired = validate_desired(dict((k, self.params[k]) for k in DESIRED_OPTIONS))
+
+    def read(self, clients):
+        ws = workspace_service.get_workspace(clients, self.group, self.workspace)
+        if ws is None:
+            self.workspace_missing = True
+            return None
+        current = service.get_compute(clients, self.group, self.workspace, self.name)
+        if current is None and not self.desired.get("location"):
+            self.desired["location"] = ws["location"]
+        return current
+
+    def plan(self, clients, current):
+        if self.workspace_missing:
+            # In check mode before a first provision run the workspace may only be planned: predict
+            # the cluster from the options alone (its location must then be given).
+            if self.state == "absent":
+                return dict(action="none", changes={}, after=None)
+            if not self.module.check_mode:
+                raise PlanError("workspace: '%s' was not found in resource group '%s'" % (self.workspace, self.group))
+            if not self.desired.get("location"):
+                raise PlanError("location: set it; workspace '%s' does not exist yet, so its region is unknown"
+                                % self.workspace)
+        try:
+            return plan_compute(self.desired, current, self.state)
+        except PlanError as exc:
+            raise PlanError("compute %s: %s" % (self.name, exc))
+
+    def create(self, clients, plan, wait):
+        return service.create_compute(clients, self.group, self.workspace, self.name, plan["after"], **wait)
+
+    def update(self, clients, plan, current, wait):
+        return service.update_compute_scale(clients, self.group, self.workspace, self.name, plan["scale"], **wait)
+
+    def delete(self, clients, plan, current, wait):
+        service.delete_compute(clients, self.group, self.workspace, self.name, **wait)
+
+    def id_names(self):
+        return [self.workspace, self.name]
+
+    def predict(self, plan):
+        return dict(super(Compute, self).predict(plan), workspace=self.workspace)
+
+    def diff(self, current, plan, after):
+        if self.workspace_missing and self.state == "absent":
+            return None  # nothing was read, nothing to show
+        return super(Compute, self).diff(current, plan, after)
+
+
 def main():
-    argument_spec = dict(
-        name=dict(type="str", required=True),
+    module = AzureModule(argument_spec=resource_argument_spec(
+        common=("name", "resource_group", "state", "location", "tags"),
         workspace=dict(type="str", required=True),
-        resource_group=dict(type="str", required=True),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        location=dict(type="str"),
         vm_size=dict(type="str"),
         vm_priority=dict(type="str", choices=["Dedicated", "LowPriority"]),
         min_nodes=dict(type="int"),
@@ -227,66 +278,8 @@ def main():
         idle_time_before_scale_down=dict(type="raw"),
         remote_login_port_public_access=dict(type="str", choices=["Enabled", "Disabled", "NotSpecified"]),
         description=dict(type="str"),
-        tags=dict(type="dict"),
-    )
-    argument_spec.update(wait_argument_spec())
-    module = AzureModule(argument_spec=argument_spec, supports_check_mode=True)
-    params = module.params
-    name, workspace, group, state = params["name"], params["workspace"], params["resource_group"], params["state"]
-
-    # Bad input fails here, before any call to Azure.
-    try:
-        validate_name(name)
-        desired = validate_desired(dict((k, params[k]) for k in DESIRED_OPTIONS))
-    except PlanError as exc:
-        module.fail_json(msg=str(exc))
-
-    with module.azure_errors("compute %s in workspace %s" % (name, workspace)):
-        clients = module.clients
-        ws = workspace_service.get_workspace(clients, group, workspace)
-        if ws is None:
-            # In check mode before a first provision run the workspace may only be planned: predict
-            # the cluster from the options alone (its location must then be given).
-            if state == "absent":
-                module.exit_json(changed=False, changes={})
-            if not module.check_mode:
-                module.fail_json(msg="workspace: '%s' was not found in resource group '%s'" % (workspace, group))
-            if not desired.get("location"):
-                module.fail_json(msg="location: set it; workspace '%s' does not exist yet, so its region is "
-                                     "unknown" % workspace)
-            current = None
-        else:
-            current = service.get_compute(clients, group, workspace, name)
-        if current is None and not desired.get("location"):
-            desired["location"] = ws["location"]
-        try:
-            plan = plan_compute(desired, current, state)
-        except PlanError as exc:
-            module.fail_json(msg="compute %s: %s" % (name, exc))
-
-        result = dict(changed=plan["action"] != "none", changes=plan["changes"])
-        if module._diff:
-            result["diff"] = make_diff(current, plan["after"])
-        after = plan["after"]
-        if plan["action"] != "none" and not module.check_mode:
-            wait = dict(wait=params["wait"], wait_timeout=params["wait_timeout"])
-            if plan["action"] == "create":
-                after = service.create_compute(clients, group, workspace, name, plan["after"], **wait)
-            elif plan["action"] == "update":
-                after = service.update_compute_scale(clients, group, workspace, name, plan["scale"], **wait)
-            else:
-                service.delete_compute(clients, group, workspace, name, **wait)
-                after = None
-        elif plan["action"] == "create":
-            # Check mode: predict what Azure will return, so later tasks can use the ID.
-            after = dict(plan["after"], name=name, workspace=workspace, resource_group=group,
-                         provisioning_state=None, current_node_count=0, allocation_state=None,
-                         id=build_resource_id(module.auth.subscription_id, group,
-                                              "Microsoft.MachineLearningServices/workspaces/computes",
-                                              [workspace, name]))
-        if state == "present":
-            result["compute"] = after
-    module.exit_json(**result)
+    ))
+    run_resource(module, Compute(module), validators=[input_errors])
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 # Copyright: amlops.bcdr contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The body of every state-changing module: input checks, read, plan, apply unless check mode,
-result/diff/exit. ``run_resource`` runs one resource; ``run_collection`` many items at once.
+result/diff/exit. ``run_resource`` runs one resource, ``run_collection`` many items, ``run_info`` a read.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -210,6 +210,25 @@ class ServiceFunctions(object):
 
     def resource_id(self, subscription, group, name):
         return build_resource_id(subscription, group, self.resource_type, [name])
+
+
+def run_info(module, what, read):
+    """An _info module's body: ``read(clients) -> result dict`` under the error wrapper about
+    ``what`` (a ValueError it raises is one line about the input); it never changes anything."""
+    with module.azure_errors(what):
+        try:
+            result = read(module.clients)
+        except ValueError as exc:
+            module.fail_json(msg=scrub(str(exc), secrets=secrets_of(module)))
+    module.exit_json(changed=False, **result)
+
+
+def one_or_all(get_one, list_all, name):
+    """[the one named ``name``] ([] when it does not exist) when a name is given, else the whole list."""
+    if name:
+        found = get_one(name)
+        return [found] if found else []
+    return list_all()
 
 
 # ---------------------------------------------------------------------------------------------
