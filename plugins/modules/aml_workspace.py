@@ -24,21 +24,6 @@ description:
 options:
   name:
     description: Name of the workspace (3 to 33 letters, digits, C(-) or C(_), starting with a letter or digit).
-    type: str
-    required: true
-  resource_group:
-    description: Resource group of the workspace. It must exist.
-    type: str
-    required: true
-  state:
-    description: Whether the workspace should exist.
-    type: str
-    choices: [present, absent]
-    default: present
-  location:
-    description:
-      - Azure region, for example C(eastus). Required to create the workspace.
-    type: str
   storage_account:
     description:
       - Resource ID of the workspace's default storage account. Required to create; cannot change.
@@ -73,15 +58,9 @@ options:
   image_build_compute:
     description: Name of the compute used to build environment images.
     type: str
-  tags:
-    description: Tags of the workspace. Leave unset to keep the current tags.
-    type: dict
-  purge_tags:
-    description: Remove tags that are not in O(tags). Ignored when O(tags) is unset.
-    type: bool
-    default: true
 extends_documentation_fragment:
   - amlops.bcdr.azure_auth
+  - amlops.bcdr.azure_resource
   - amlops.bcdr.azure_wait
 attributes:
   check_mode:

@@ -27,20 +27,6 @@ options:
     description:
       - Name of the component, 1 to 260 characters without C(%), C(&), C(\\), C(?), C(/) or control
         characters, not ending with C(.) or a space. Checked before any call to Azure.
-    type: str
-    required: true
-  resource_group:
-    description: Resource group of the component. It must exist.
-    type: str
-    required: true
-  state:
-    description: Whether the component should exist.
-    type: str
-    choices: [present, absent]
-    default: present
-  location:
-    description: Azure region, for example C(eastus). Required to create the component; cannot change.
-    type: str
   application_type:
     description: Type of application monitored. C(web) when creating and unset; cannot change.
     type: str
@@ -64,7 +50,7 @@ options:
     type: str
 extends_documentation_fragment:
   - amlops.bcdr.azure_auth
-  - amlops.bcdr.azure_tracked_resource
+  - amlops.bcdr.azure_resource
 author:
   - amlops.bcdr maintainers (@amlops)
 """

@@ -24,20 +24,6 @@ description:
 options:
   name:
     description: Name of the registry, 5 to 50 letters and digits. Checked before any call to Azure.
-    type: str
-    required: true
-  resource_group:
-    description: Resource group of the registry. It must exist.
-    type: str
-    required: true
-  state:
-    description: Whether the registry should exist.
-    type: str
-    choices: [present, absent]
-    default: present
-  location:
-    description: Azure region, for example C(eastus). Required to create the registry; cannot change.
-    type: str
   sku:
     description:
       - SKU of the registry. Required to create it. Geo-replication needs C(Premium).
@@ -60,23 +46,10 @@ options:
         a different value for an existing registry is an error.
     type: str
     choices: [Enabled, Disabled]
-  tags:
-    description: Tags of the registry. Leave unset to keep the current tags.
-    type: dict
-  purge_tags:
-    description: Remove tags that are not in O(tags). Ignored when O(tags) is unset.
-    type: bool
-    default: true
 extends_documentation_fragment:
   - amlops.bcdr.azure_auth
+  - amlops.bcdr.azure_resource
   - amlops.bcdr.azure_wait
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: full
 seealso:
   - module: amlops.bcdr.acr_georeplica
 author:

@@ -27,20 +27,6 @@ options:
     description:
       - Name of the vault, 3 to 24 letters, digits and C(-), starting with a letter, ending with a letter or
         digit, without C(--); unique across Azure. Checked before any call to Azure.
-    type: str
-    required: true
-  resource_group:
-    description: Resource group of the vault. It must exist.
-    type: str
-    required: true
-  state:
-    description: Whether the vault should exist.
-    type: str
-    choices: [present, absent]
-    default: present
-  location:
-    description: Azure region, for example C(eastus). Required to create the vault; cannot change.
-    type: str
   vault_tenant:
     description:
       - Directory (tenant) ID whose identities the vault trusts. (Named as in azure.azcollection's
@@ -75,7 +61,7 @@ options:
     choices: [Enabled, Disabled]
 extends_documentation_fragment:
   - amlops.bcdr.azure_auth
-  - amlops.bcdr.azure_tracked_resource
+  - amlops.bcdr.azure_resource
   - amlops.bcdr.azure_wait
 author:
   - amlops.bcdr maintainers (@amlops)

@@ -23,16 +23,6 @@ description:
 options:
   name:
     description: Name of the resource group (1 to 90 letters, digits, C(-), C(_), C(.), C(\() and C(\)), not ending with C(.)).
-    type: str
-    required: true
-  state:
-    description: Whether the group should exist.
-    type: str
-    choices: [present, absent]
-    default: present
-  location:
-    description: Azure region, for example C(eastus). Required to create the group; cannot change.
-    type: str
   force_delete_nonempty:
     description:
       - With O(state=absent), delete the group even if it holds resources (they are deleted with it).
@@ -40,7 +30,7 @@ options:
     default: false
 extends_documentation_fragment:
   - amlops.bcdr.azure_auth
-  - amlops.bcdr.azure_tracked_resource
+  - amlops.bcdr.azure_resource.NO_RESOURCE_GROUP
   - amlops.bcdr.azure_wait
 author:
   - amlops.bcdr maintainers (@amlops)

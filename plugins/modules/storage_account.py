@@ -26,20 +26,6 @@ options:
     description:
       - Name of the account, 3 to 24 lower-case letters and digits, unique across Azure.
         Checked before any call to Azure.
-    type: str
-    required: true
-  resource_group:
-    description: Resource group of the account. It must exist.
-    type: str
-    required: true
-  state:
-    description: Whether the account should exist.
-    type: str
-    choices: [present, absent]
-    default: present
-  location:
-    description: Azure region, for example C(eastus). Required to create the account; cannot change.
-    type: str
   sku:
     description:
       - Redundancy of the account. Required to create it; leave unset to keep the SKU of an existing account.
@@ -77,7 +63,7 @@ options:
     type: bool
 extends_documentation_fragment:
   - amlops.bcdr.azure_auth
-  - amlops.bcdr.azure_tracked_resource
+  - amlops.bcdr.azure_resource
   - amlops.bcdr.azure_wait
 author:
   - amlops.bcdr maintainers (@amlops)

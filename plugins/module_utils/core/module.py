@@ -1,12 +1,12 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A small module runner: AnsibleModule + the auth options + one clear, scrubbed failure line.
+"""The module class of every module (AnsibleModule + the auth options, lazy ``auth``/``clients``,
+one clear scrubbed failure line) and the options most modules share (``resource_argument_spec``).
 
-    module = AzureModule(argument_spec=dict(name=dict(type='str', required=True)))
-    module.run(main)        # main(module) -> result dict; AzureOperationError -> fail_json
+    module = AzureModule(argument_spec=resource_argument_spec(sku=dict(type='str')))
 
-Service helpers (workspace.py, ...) take ``module.clients`` and wrap SDK calls in
-``with azure_errors('reading workspace %s' % name):``.
+Service helpers (workspace_service.py, ...) take ``module.clients`` and wrap SDK calls in
+``with azure_errors('reading workspace %s' % name):``; core/runner.py runs the module body.
 """
 
 from __future__ import absolute_import, division, print_function

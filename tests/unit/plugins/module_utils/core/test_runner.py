@@ -1,12 +1,16 @@
 # -*- coding: utf-8 -*-
-"""run_collection driven by a fake planner/applier and a fake module (pure Python, no SDK)."""
+"""The runner driven by fakes (pure Python, no SDK): run_collection with a fake planner/applier,
+run_resource with a fake Resource, run_info."""
+import contextlib
 import threading
 import time
 
 import pytest
 
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.errors import AzureOperationError
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import ItemError, run_collection
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import (
+    ItemError, Resource, ServiceFunctions, ServiceResource, one_or_all, run_collection, run_info, run_resource,
+)
 
 SECRET = 'Sup3r~Secret.Value_123'
 
@@ -213,3 +217,142 @@ def test_custom_result_key_and_changing_actions():
     assert keys(result['models']) == ['a', 'b']
     assert keys(result['refresh']) == ['b'] and keys(result['copied']) == ['a']
     assert result['changed'] is True
+
+
+# ---------------------------------------------------------------------------------------------
+# run_resource: the decision table, with a fake Resource recording its calls
+
+class FakeAzureModule(FakeModule):
+    """FakeModule plus what run_resource uses of an AzureModule: auth and the error wrapper."""
+
+    class auth:
+        subscription_id = '00000000-0000-0000-0000-000000000001'
+
+    @contextlib.contextmanager
+    def azure_errors(self, action):
+        try:
+            yield
+        except AzureOperationError as exc:
+            raise Exited('fail', {'msg': '%s: %s' % (action, exc)})
+
+
+class FakeResource(Resource):
+    label = 'thing'
+    result_key = 'thing'
+    resource_type = 'Microsoft.Test/things'
+    unknown_until_created = {'serial': None}
+
+    def __init__(self, module, current, plan, fail_on=None):
+        super().__init__(module)
+        self.current, self._plan, self.fail_on, self.calls = current, plan, fail_on, []
+
+    def read(self, clients):
+        self.calls.append('read')
+        return self.current
+
+    def plan(self, clients, current):
+        self.calls.append('plan')
+        if isinstance(self._plan, Exception):
+            raise self._plan
+        return self._plan
+
+    def create(self, clients, plan, wait):
+        self.calls.append(('create', wait['wait_timeout']))
+        return dict(plan['after'], serial=7)
+
+    def update(self, clients, plan, current, wait):
+        self.calls.append(('update', plan['patch']))
+        if self.fail_on == 'update':
+            raise AzureOperationError('conflict: secret=%s' % SECRET)
+        return dict(current, **plan['patch'])
+
+    def delete(self, clients, plan, current, wait):
+        self.calls.append('delete')
+
+
+PARAMS = {'name': 't1', 'resource_group': 'rg', 'state': 'present', 'wait': True, 'wait_timeout': 60}
+
+
+def run_one(resource, module, validators=()):
+    with pytest.raises(Exited) as caught:
+        run_resource(module, resource, validators=validators)
+    return caught.value.kind, caught.value.result
+
+
+def test_check_mode_create_predicts_with_id_and_applies_nothing():
+    module = FakeAzureModule(PARAMS, check_mode=True, diff=True)
+    res = FakeResource(module, None, dict(action='create', changes={}, after={'size': 1}))
+    kind, result = run_one(res, module)
+    assert kind == 'exit' and res.calls == ['read', 'plan']
+    assert result['changed'] is True
+    assert result['thing'] == {'size': 1, 'serial': None, 'name': 't1', 'resource_group': 'rg',
+                               'id': '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg'
+                                     '/providers/Microsoft.Test/things/t1'}
+    assert result['diff'] == {'before': {}, 'after': {'size': 1}}
+
+
+def test_apply_create_update_delete_and_none():
+    module = FakeAzureModule(PARAMS)
+    res = FakeResource(module, None, dict(action='create', changes={}, after={'size': 1}))
+    assert run_one(res, module)[1]['thing'] == {'size': 1, 'serial': 7}
+    assert res.calls[-1] == ('create', 60)
+
+    plan = dict(action='update', changes={'size': [1, 2]}, after={'size': 2}, patch={'size': 2})
+    res = FakeResource(module, {'size': 1, 'serial': 7}, plan)
+    kind, result = run_one(res, module)
+    assert (kind, result['changed'], result['changes']) == ('exit', True, {'size': [1, 2]})
+    assert result['thing'] == {'size': 2, 'serial': 7} and 'diff' not in result
+
+    absent = FakeAzureModule(dict(PARAMS, state='absent'))
+    res = FakeResource(absent, {'size': 1}, dict(action='delete', changes={}, after=None))
+    kind, result = run_one(res, absent)
+    assert res.calls[-1] == 'delete' and result == {'changed': True, 'changes': {}}
+
+    res = FakeResource(module, {'size': 1}, dict(action='none', changes={}, after={'size': 1}))
+    kind, result = run_one(res, module)
+    assert res.calls == ['read', 'plan'] and result == {'changed': False, 'changes': {}, 'thing': {'size': 1}}
+
+
+def test_bad_input_fails_before_any_read_with_every_line():
+    module = FakeAzureModule(dict(PARAMS, name='bad name'))
+    res = FakeResource(module, None, dict(action='create', changes={}, after={}))
+    kind, result = run_one(res, module, validators=[lambda p: ["name: '%s' is not valid" % p['name']],
+                                                    lambda p: ['wait_timeout: must be positive']])
+    assert kind == 'fail' and res.calls == [] and module.clients_read == 0
+    assert result == {'msg': "name: 'bad name' is not valid; wait_timeout: must be positive"}
+
+
+def test_plan_error_and_azure_error_are_one_scrubbed_line():
+    module = FakeAzureModule(dict(PARAMS, secret=SECRET))
+    res = FakeResource(module, {'size': 1}, ValueError('location: cannot change from eastus to westus'))
+    assert run_one(res, module) == ('fail', {'msg': 'location: cannot change from eastus to westus'})
+    plan = dict(action='update', changes={}, after={'size': 2}, patch={'size': 2})
+    kind, result = run_one(FakeResource(module, {'size': 1}, plan, fail_on='update'), module)
+    assert kind == 'fail' and result['msg'].startswith('thing t1: conflict') and SECRET not in result['msg']
+
+
+def test_service_functions_adapt_a_service_module_and_predict_its_id():
+    calls = []
+    service = ServiceFunctions('widget', 'Microsoft.Test/widgets', lambda c, g, n: None,
+                               lambda c, g, n, after, **wait: calls.append(('create', after, wait)),
+                               lambda c, g, n, patch, **wait: calls.append(('update', patch)),
+                               lambda c, g, n, **wait: calls.append('delete'))
+    module = FakeAzureModule(PARAMS, check_mode=True)
+    planner = lambda desired, current, state: dict(action='create', changes={}, after=dict(desired))  # noqa: E731
+    kind, result = run_one(ServiceResource(module, service, planner, {'size': 3}, 'widget',
+                                           unknown_until_created={'login': None}), module)
+    assert calls == [] and result['widget']['id'].endswith('/resourceGroups/rg/providers/Microsoft.Test/widgets/t1')
+    assert result['widget']['login'] is None and result['widget']['size'] == 3
+    service.update('clients', 'rg', 't1', {'size': 4}, {'size': 3}, wait=False, wait_timeout=5)
+    assert calls == [('update', {'size': 4})]
+
+
+def test_run_info_and_one_or_all():
+    module = FakeAzureModule({'name': None})
+    with pytest.raises(Exited) as caught:
+        run_info(module, 'listing', lambda clients: {'things': one_or_all(lambda n: None, lambda: [1, 2], None)})
+    assert caught.value.result == {'changed': False, 'things': [1, 2]}
+    assert one_or_all(lambda n: None, lambda: [1], 'x') == [] and one_or_all(lambda n: {'n': n}, list, 'x') == [{'n': 'x'}]
+    with pytest.raises(Exited) as caught:
+        run_info(module, 'listing', lambda clients: (_ for _ in ()).throw(ValueError('location: unknown region')))
+    assert caught.value.result == {'msg': 'location: unknown region'}
