@@ -146,6 +146,8 @@ def format_counts(counts, option="counts"):
         value = counts[key]
         if not isinstance(key, str) or not _COUNT_KEY_RE.match(key):
             raise StateError("%s: '%s' is not an asset type name (lowercase letters, digits, _)" % (option, key))
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)  # templated counts arrive as strings
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise StateError("%s.%s: must be a non-negative integer, got %s" % (option, key, value))
         parts.append("%s=%d" % (key, value))
