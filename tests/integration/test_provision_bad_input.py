@@ -117,3 +117,17 @@ def test_a_region_that_hangs_is_named(emulator, run_playbook):
     assert len(run.failed) == 1, run
     msg = run.failed[0]["result"]["msg"]
     assert "no valid response from Azure in region westus" in msg, msg
+
+
+def test_preflight_tag_runs_only_the_checks(emulator, run_playbook):
+    """--tags preflight: the input, quota and adopted-registry checks run, nothing else."""
+    pair = fresh_pair(TEAM, compute_clusters=cluster())
+    before = emulator.state()
+    run = run_playbook(PROVISION, inventory=inventory(pair), env={"ANSIBLE_RUN_TAGS": "preflight"})
+    assert run.rc == 0, run
+    ran = {t["task"].split(" : ")[-1] for t in run.tasks if t["status"] != "skipped"}
+    assert "Check the pair's input" in ran and "Read ML compute quota and usage in each region" in ran, ran
+    assert not any(t["action"].startswith("amlops.bcdr.") and not t["action"].endswith(("_info", "acr_georeplica"))
+                   for t in run.tasks), [t["action"] for t in run.tasks]
+    assert run.changed == 0
+    assert emulator.state() == before
