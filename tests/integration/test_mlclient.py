@@ -6,6 +6,7 @@ local files, and read back: model files downloaded byte for byte, the others by 
 Blob data goes to https://<account>.blob.core.windows.net through the emulator's blob proxy.
 """
 import filecmp
+import json
 import os
 import textwrap
 
@@ -21,6 +22,7 @@ pytest.importorskip("azure.ai.ml")
 from azure.ai.ml import load_component  # noqa: E402
 from azure.ai.ml.constants import AssetTypes  # noqa: E402
 from azure.ai.ml.entities import BuildContext, Data, Environment, Model  # noqa: E402
+from azure.storage.blob import BlobServiceClient  # noqa: E402
 
 RG = "rg-mlclient"
 WS = "mlw-judge"
@@ -94,16 +96,21 @@ def test_workspace_as_the_sdk_sees_it(ml):
     assert with_key.credentials.account_key
 
 
-def test_custom_model_folder_round_trip(ml, tmp_path):
+def test_custom_model_folder_round_trip(ml, emulator, tmp_path):
     src = tmp_path / "fraud-model"
     _write(str(src / "weights.bin"), os.urandom(300_000))
     _write(str(src / "config.json"), '{"threshold": 0.7}\n')
     _write(str(src / "tokenizer" / "vocab" / "vocab.txt"), "a\nb\nc\n")
     _write(str(src / "tokenizer" / "merges.txt"), "a b\n")
+    emulator.proxy_stats(reset=True)
     created = ml.models.create_or_update(Model(path=str(src), name="fraud", version="1",
                                                type=AssetTypes.CUSTOM_MODEL,
                                                description="from a folder"))
     assert created.version == "1" and created.type == AssetTypes.CUSTOM_MODEL
+    # the files went to the workspace's storage account at its Azure name, via the proxy
+    sent = emulator.proxy_stats()["by_host"][f"{SA}.blob.core.windows.net"]["up"]
+    assert sent >= 300_000
+    assert "workspaceblobstore" in created.path
     got = ml.models.get("fraud", "1")
     assert got.description == "from a folder" and got.path
     assert [m.version for m in ml.models.list(name="fraud")] == ["1"]
@@ -221,3 +228,28 @@ def test_data_asset_uri_folder(ml, tmp_path):
     assert got.type == AssetTypes.URI_FOLDER and got.description == "local folder"
     assert got.path.startswith("azureml://") and "workspaceblobstore" in got.path
     assert [d.version for d in ml.data.list(name="training")] == ["1"]
+    # the files are in the default datastore's container, byte for byte, under that path
+    store = ml.datastores.get("workspaceblobstore", include_secrets=True)
+    prefix = got.path.split("/paths/", 1)[1].rstrip("/") + "/"
+    container = BlobServiceClient(f"https://{store.account_name}.blob.core.windows.net",
+                                  credential=store.credentials.account_key) \
+        .get_container_client(store.container_name)
+    blobs = {b.name[len(prefix):]: container.download_blob(b.name).readall()
+             for b in container.list_blobs(name_starts_with=prefix)}
+    assert blobs == {"part-0.csv": b"a,b\n1,2\n", "2024/part-1.csv": b"a,b\n3,4\n"}
+
+
+def test_config_json_finds_the_workspace(emulator, ml, tmp_path):
+    """MLClient.from_config reads the config.json the collection writes (what a data
+    scientist's code does, and what follows a failover)."""
+    from azure.ai.ml import MLClient
+
+    from emulator.mlclient import cloud_metadata, cloud_name
+    cfg = tmp_path / "config.json"
+    cfg.write_text(json.dumps({"subscription_id": emulator.endpoint["subscription_id"],
+                               "resource_group": RG, "workspace_name": WS}))
+    client = MLClient.from_config(emulator.credential(), path=str(cfg),
+                                  cloud=cloud_name(emulator),
+                                  cloud_metadata=cloud_metadata(emulator))
+    assert client.workspaces.get().name == WS
+    assert client.datastores.get_default().name == "workspaceblobstore"
