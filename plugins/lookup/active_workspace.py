@@ -159,6 +159,10 @@ _raw:
     sides:
       description: Per role, what that workspace answered (its state, C(reachable)) and where it is.
       type: dict
+    resolution:
+      description:
+        - The whole resolution (C(resolve_active) in C(pair/dr_state.py)), as the failover plan takes it.
+      type: dict
     seconds:
       description: Time the lookup took for this pair.
       type: float
@@ -272,4 +276,5 @@ class LookupModule(LookupBase):
                     resource_group=active["resource_group"], workspace_name=active["name"], epoch=res["epoch"],
                     switched_at=res["switched_at"], partial=res["partial"], unreachable=res["unreachable"],
                     stale=res["stale"], conflict=res["conflict"], invalid=res["invalid"], message=res["message"],
-                    config=config_json(active), sides=sides, seconds=round(time.monotonic() - started, 3))
+                    config=config_json(active), sides=sides, resolution=res,
+                    seconds=round(time.monotonic() - started, 3))

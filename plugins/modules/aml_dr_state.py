@@ -74,7 +74,7 @@ options:
         required: true
         choices: [primary, secondary]
       counts:
-        description: Assets covered, per type, e.g. C({models: 12, environments: 4}).
+        description: "Assets covered, per type, for example C({models: 12, environments: 4})."
         type: dict
   timeout:
     description:
