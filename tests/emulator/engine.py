@@ -200,6 +200,7 @@ class Engine:
             if rg_id and key_of(rg_id) != key_of(rid) and not self.store.exists(rg_id):
                 raise ArmError(404, "ResourceGroupNotFound",
                                f"Resource group '{rg}' could not be found.")
+            self._check_location_given(match, body)
             # Resource providers check their own names (and answer with their own codes,
             # e.g. storage's AccountNameInvalid) before the generic swagger validation would:
             # emulator.hooks.pre_validate(ctx, match, method, path_params, body) may raise.
@@ -696,7 +697,7 @@ class Engine:
                 raise self._not_found(match, scope)
         # indexed by type and key range: no scan of every stored resource
         items = self.store.find(match.resource_type, scope)
-        items = self._filter_list(items, request)
+        items = self._filter_list(items, request, match)
         page = match.pageable or {"itemName": "value", "nextLinkName": None}
         item_name = page.get("itemName") or "value"
         next_name = page.get("nextLinkName")
@@ -709,6 +710,10 @@ class Engine:
             except ValueError:
                 raise ArmError(400, "InvalidSkipToken", f"The skip token '{raw_token}' is invalid.")
         size = int(self.config.get("page_size") or 50)
+        count = request.query.get("count")        # ML lists: "maximum number of results"
+        if count and "count" in self._query_params(match) and str(count).isdigit() \
+                and int(count) > 0:
+            size = int(count)
         body = {}
         if next_name:
             chunk = items[start:start + size]
@@ -730,22 +735,86 @@ class Engine:
         return "$skipToken"
 
     @staticmethod
-    def _filter_list(items, request):
-        """The few list filters clients rely on: ML listViewType/$top, principalId eq."""
+    def _query_params(match):
+        return {p.get("name") for p in match.parameters if p.get("in") == "query"}
+
+    @staticmethod
+    def _name_value_terms(text):
+        """'tag1,tag2=value2' -> [('tag1', None), ('tag2', 'value2')] (ML list filters)."""
+        out = []
+        for term in str(text).split(","):
+            name, sep, value = term.strip().partition("=")
+            if name:
+                out.append((name, value if sep else None))
+        return out
+
+    def _filter_list(self, items, request, match=None):
+        """The list filters the specs declare and clients rely on, each applied only where the
+        operation declares it: ML listViewType (by properties.isArchived), isDefault, names,
+        searchText, orderBy/orderByAsc (datastores), version, tags/$tags, properties, hash/
+        hashVersion (code versions), $orderBy createdtime/modifiedtime, offset, $top; and
+        principalId eq in $filter (role assignments)."""
         q = request.query
+        declared = self._query_params(match) if match is not None else set(q)
+
+        def props(r):
+            p = r.get("properties")
+            return p if isinstance(p, dict) else {}
+
         view = (q.get("listViewType") or "").lower()
-        if view or any("isArchived" in (r.get("properties") or {}) for r in items[:1]):
+        if view or any("isArchived" in props(r) for r in items[:1]):
             def archived(r):
-                return bool((r.get("properties") or {}).get("isArchived"))
+                return bool(props(r).get("isArchived"))
             if view in ("", "activeonly"):
                 items = [r for r in items if not archived(r)]
             elif view == "archivedonly":
                 items = [r for r in items if archived(r)]
+        if "isDefault" in declared and q.get("isDefault") is not None:
+            want = str(q["isDefault"]).lower() == "true"
+            items = [r for r in items if bool(props(r).get("isDefault")) == want]
+        if "names" in declared and q.get("names"):
+            names = {n.strip() for n in str(q["names"]).split(",") if n.strip()}
+            items = [r for r in items if r.get("name") in names]
+        if "searchText" in declared and q.get("searchText"):
+            text = str(q["searchText"]).lower()
+            items = [r for r in items if text in str(r.get("name", "")).lower()]
+        if "version" in declared and q.get("version"):
+            items = [r for r in items if r.get("name") == q["version"]]
+        for tag_param in ("tags", "$tags"):
+            if tag_param in declared and q.get(tag_param):
+                for name, value in self._name_value_terms(q[tag_param]):
+                    items = [r for r in items if name in (props(r).get("tags") or {}) and
+                             (value is None or (props(r).get("tags") or {})[name] == value)]
+        if "properties" in declared and q.get("properties"):
+            for name, value in self._name_value_terms(q["properties"]):
+                items = [r for r in items if name in (props(r).get("properties") or {}) and
+                         (value is None or (props(r).get("properties") or {})[name] == value)]
+        for param, prop in (("hash", "hash_sha256"), ("hashVersion", "hash_version")):
+            if param in declared and q.get(param):
+                items = [r for r in items
+                         if str((props(r).get("properties") or {}).get(prop)) == q[param]]
+        order, desc = None, False
+        if "orderBy" in declared and q.get("orderBy"):                   # datastores
+            order = str(q["orderBy"]).lower()
+            desc = str(q.get("orderByAsc", "false")).lower() != "true"
+        elif "$orderBy" in declared and q.get("$orderBy"):               # asset versions
+            field, _sp, direction = str(q["$orderBy"]).strip().partition(" ")
+            order, desc = field.lower(), direction.strip().lower() == "desc"
+        if order in ("createdtime", "modifiedtime", "name"):
+            def sort_key(r):
+                sd = r.get("systemData") or {}
+                if order == "name":
+                    return str(r.get("name", ""))
+                return str(sd.get("createdAt" if order == "createdtime" else "lastModifiedAt", ""))
+            items = sorted(items, key=sort_key, reverse=desc)
         flt = q.get("$filter") or ""
         m = re.search(r"principalId\s+eq\s+'([^']+)'", flt, re.IGNORECASE)
         if m:
-            items = [r for r in items if (r.get("properties") or {}).get("principalId", "").lower()
+            items = [r for r in items if props(r).get("principalId", "").lower()
                      == m.group(1).lower()]
+        offset = q.get("offset")
+        if "offset" in declared and offset and str(offset).isdigit():
+            items = items[int(offset):]
         top = q.get("$top")
         if top and str(top).isdigit():
             items = items[:int(top)]
@@ -801,6 +870,23 @@ class Engine:
             _hooks.on_put(self.ctx, ptype, parent, resource, None)
         now = time.time()
         self.store.put(parent, resource, {"created": now, "updated": now})
+
+    def _check_location_given(self, match, body):
+        """ARM itself refuses a PUT of a tracked (top-level, located) resource without a
+        location, before the resource provider sees it, whatever the schema says (the ML
+        workspace schema, for one, does not mark location required)."""
+        if match.method != "PUT" or not isinstance(body, dict):
+            return
+        if match.resource_type.count("/") != 1:        # child resources: the provider decides
+            return
+        loc = body.get("location")
+        if isinstance(loc, str) and loc.strip():
+            return
+        schema = self._resource_schema(match)
+        if schema is None or self._sub_schema(schema, "location", body) is None:
+            return
+        raise ArmError(400, "LocationRequired",
+                       "The location property is required for this definition.")
 
     def _validate_location(self, match, body, schema, existing):
         loc = body.get("location") if isinstance(body, dict) else None

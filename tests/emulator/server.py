@@ -34,7 +34,7 @@ log = logging.getLogger("emulator.server")
 SPEC_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "specs")
 STATUS_TEXT = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content",
                400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-               405: "Method Not Allowed", 409: "Conflict", 412: "Precondition Failed",
+               405: "Method Not Allowed", 409: "Conflict", 412: "Precondition Failed", 415: "Unsupported Media Type",
                429: "Too Many Requests", 500: "Internal Server Error", 501: "Not Implemented",
                502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
 
@@ -238,6 +238,14 @@ class Handler(BaseHTTPRequestHandler):
                 status, headers, out = emu.identity.handle(self.command, path, query, raw)
                 return self._respond(status, headers, out, started)
             headers = {k.lower(): v for k, v in self.headers.items()}
+            if raw.strip():
+                # ARM reads JSON bodies only; the bearer is checked first, as ARM does
+                media = (headers.get("content-type") or "").split(";")[0].strip().lower()
+                if media != "application/json":
+                    emu.directory.verify_arm_token(headers.get("authorization"), emu.arm_url)
+                    raise ArmError(415, "UnsupportedMediaType",
+                                   f"The content media type '{media or '<null>'}' is not "
+                                   "supported. Only 'application/json' is supported.")
             url = emu.arm_url + self.path
             status, out_headers, out = emu.engine.handle(self.command, path, query, headers,
                                                          raw, url=url)
