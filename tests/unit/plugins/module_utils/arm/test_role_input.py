@@ -10,8 +10,8 @@ GOOD = dict(principal_id="f6c7c914-8db3-469d-8ca1-694a8f32e121", role="AzureML D
 def test_good_options_pass():
     assert input_errors(GOOD) == []
     assert input_errors(dict(GOOD, role="acrpull", name="11111111-2222-3333-4444-555555555555")) == []
-    assert input_errors(dict(GOOD, role="/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/"
-                                       "7f951dda-4ed3-4680-a7ca-43fe172d538d")) == []
+    acr_pull = "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d"
+    assert input_errors(dict(GOOD, role=acr_pull)) == []
 
 
 def test_each_bad_option_is_named():

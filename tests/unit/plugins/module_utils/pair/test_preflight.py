@@ -58,8 +58,7 @@ def spec_keys(options, prefix=""):
 
 
 # The documented keys of the free-form dicts (names, existing): docs/provision.md and the argument spec.
-DOCUMENTED = (["names.%s" % k for k in ("shared_resource_group", "key_vault", "container_registry",
-                                         "training_storage")]
+DOCUMENTED = (["names.%s" % k for k in ("shared_resource_group", "key_vault", "container_registry", "training_storage")]
               + ["names.%s.%s" % (r, k) for r in ("primary", "secondary")
                  for k in ("resource_group", "storage_account", "app_insights", "workspace")]
               + ["existing.%s" % k for k in ("key_vault_id", "container_registry_id", "training_storage_id")])
