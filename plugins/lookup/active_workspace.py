@@ -175,9 +175,8 @@ from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.auth import resolve_auth
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.clients import AzureClients
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.errors import AzureOperationError, from_sdk_error, scrub
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.retries import RetrySettings
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.clients import best_effort_clients
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.errors import AzureOperationError, scrub
 from ansible_collections.amlops.bcdr.plugins.module_utils.pair import dr_state as ds
 from ansible_collections.amlops.bcdr.plugins.module_utils.pair.failover_plan import config_json
 
@@ -230,32 +229,19 @@ class LookupModule(LookupBase):
 
         def read(role):
             ws = workspaces[role]
-            clients = AzureClients(auth._replace(subscription_id=ws["subscription_id"]), polling_interval=1,
-                                   retry_settings=RetrySettings(total=retries, backoff=0.5, max_backoff=2),
-                                   connection_timeout=timeout, read_timeout=timeout)
+            clients = best_effort_clients(auth, timeout, retries, subscription_id=ws["subscription_id"])
             # Imported here: the SDK is only needed once a pair is read.
-            from ansible_collections.amlops.bcdr.plugins.module_utils.ml.workspace_service import get_workspace
-            try:
-                found = get_workspace(clients, ws["resource_group"], ws["name"])
-            except Exception as exc:
-                from azure.core.exceptions import AzureError
-                if not isinstance(exc, (AzureError, AzureOperationError)):
-                    raise  # a bug, not an outage: never report it as a region that did not answer
-                error = from_sdk_error(exc, "reading workspace %s" % ws["name"])
-                if error.code in ("AuthenticationFailed", "AuthorizationFailed", "MissingRequiredLibrary") or \
-                        error.status in (401, 403):
-                    raise  # not an outage: the same would happen in the other region
-                return None, scrub(error.message, secrets=secrets)
-            if found is None:
-                return None, "workspace %s was not found in resource group %s" % (ws["name"], ws["resource_group"])
-            return found, None
+            from ansible_collections.amlops.bcdr.plugins.module_utils.ml.workspace_service import (
+                get_workspace_best_effort,
+            )
+            found, reason = get_workspace_best_effort(clients, ws["resource_group"], ws["name"])
+            return found, scrub(reason, secrets=secrets) if reason else None
 
         try:
             with ThreadPoolExecutor(max_workers=2) as pool:
                 answers = dict(zip(ds.ROLES, pool.map(read, ds.ROLES)))
-        except Exception as exc:
-            raise AnsibleLookupError("active_workspace: %s" % scrub(str(from_sdk_error(exc, "reading the pair")),
-                                                                     secrets=secrets))
+        except AzureOperationError as exc:  # sign-in or permissions: not an outage, the same in both regions
+            raise AnsibleLookupError("active_workspace: %s" % scrub(str(exc), secrets=secrets))
         unreachable = dict((role, reason) for role, (_ws, reason) in answers.items() if reason)
         tags = dict((role, ws["tags"] if ws is not None else None) for role, (ws, _reason) in answers.items())
         try:

@@ -168,11 +168,10 @@ changes:
 
 import datetime
 
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.clients import AzureClients
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.clients import best_effort_clients
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.diff import make_diff
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.errors import AzureOperationError
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.retries import RetrySettings
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import Resource, run_resource
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml import workspace_service as service
 from ansible_collections.amlops.bcdr.plugins.module_utils.pair import dr_state as ds
@@ -184,11 +183,7 @@ class BoundedModule(AzureModule):
     @property
     def clients(self):
         if self._clients is None:
-            timeout = self.params["timeout"]
-            self._clients = AzureClients(self.auth, polling_interval=1,
-                                         retry_settings=RetrySettings(total=self.params["retries"], backoff=0.5,
-                                                                      max_backoff=2),
-                                         connection_timeout=timeout, read_timeout=timeout)
+            self._clients = best_effort_clients(self.auth, self.params["timeout"], self.params["retries"])
         return self._clients
 
 

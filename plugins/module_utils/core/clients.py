@@ -141,3 +141,14 @@ class AzureClients:
             kwargs['connection_verify'] = False
         kwargs.update(self.client_kwargs)
         return cls(account_url, credential=credential if credential is not None else self.auth.credential, **kwargs)
+
+
+def best_effort_clients(auth_ctx, timeout, retries=1, subscription_id=None):
+    """Clients for a region that may be down (the failover's calls): each request bounded by ``timeout``
+    seconds to connect and to read, ``retries`` retries with a short backoff, operations polled every
+    second. ``subscription_id`` overrides the auth context's (a pair may span two subscriptions)."""
+    if subscription_id:
+        auth_ctx = auth_ctx._replace(subscription_id=subscription_id)
+    return AzureClients(auth_ctx, polling_interval=1,
+                        retry_settings=RetrySettings(total=retries, backoff=0.5, max_backoff=2),
+                        connection_timeout=timeout, read_timeout=timeout)

@@ -11,14 +11,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.errors import AzureOperationError, from_sdk_error
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.ids import parse_resource_id
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.waiters import wait_for_lro
 
 try:
-    from azure.core.exceptions import ResourceNotFoundError
+    from azure.core.exceptions import AzureError, ResourceNotFoundError
     from azure.mgmt.machinelearningservices import models as ml_models
 except ImportError:  # reported by the module through missing_required_lib
-    ResourceNotFoundError = None
+    AzureError = ResourceNotFoundError = None
     ml_models = None
 
 
@@ -57,6 +58,25 @@ def get_workspace(clients, resource_group, name):
         return workspace_to_dict(clients.ml().workspaces.get(resource_group, name))
     except ResourceNotFoundError:
         return None
+
+
+def get_workspace_best_effort(clients, resource_group, name):
+    """``(workspace, None)``, or ``(None, reason)`` when the workspace's region did not answer (timeout,
+    connection error, 5xx or 429 after the clients' retries) or the workspace is missing: one line, for a
+    caller that carries on without that side (the failover). Authentication and authorization errors
+    raise: they are not outages, and the other region would answer the same."""
+    try:
+        found = get_workspace(clients, resource_group, name)
+    except Exception as exc:
+        if not isinstance(exc, (AzureError, AzureOperationError)):
+            raise  # a bug is never reported as a region that did not answer
+        error = from_sdk_error(exc, "reading workspace %s" % name)
+        if error.status in (401, 403) or error.code in ("AuthenticationFailed", "AuthorizationFailed"):
+            raise error
+        return None, error.message
+    if found is None:
+        return None, "workspace %s was not found in resource group %s" % (name, resource_group)
+    return found, None
 
 
 def list_workspaces(clients, resource_group=None):
