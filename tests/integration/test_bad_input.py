@@ -22,6 +22,12 @@ CASES = {
     "unknown cloud_environment": (dict(cloud_environment="AzureMarsCloud"), None, "AzureMarsCloud"),
     "missing subscription": ({}, {"AZURE_SUBSCRIPTION_ID": None}, "subscription_id"),
     "wrong secret": (dict(secret=WRONG_SECRET), None, "AADSTS7000215"),
+    # Azure's tag limits (core/tags.py), checked by the module before any call
+    "tag name Azure refuses": (dict(tags={"team/ml": "x"}), None, "tags: tag name 'team/ml' contains one of"),
+    "tag value too long": (dict(tags={"team": "x" * 10000}), None,
+                           "tags.team: the value is 10000 characters long; Azure allows at most 256"),
+    "CA bundle that cannot be read": ({}, {"REQUESTS_CA_BUNDLE": "/nonexistent/ca.pem"},
+                                      "REQUESTS_CA_BUNDLE: /nonexistent/ca.pem does not exist or cannot be read"),
 }
 
 
