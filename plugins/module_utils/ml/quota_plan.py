@@ -24,6 +24,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.amlops.bcdr.plugins.module_utils.ml.compute_plan import input_errors as compute_errors
+
 DEDICATED_SUFFIX = "clusterdedicatedvcpus"
 TOTAL_DEDICATED = "Total Cluster Dedicated Regional vCPUs"
 
@@ -150,3 +152,17 @@ def plan_quota(region, usages, vm_sizes, clusters, existing=None):
         del shortfall["descriptions"]
         shortfalls.append(shortfall)
     return shortfalls
+
+
+def input_errors(params):
+    """Everything wrong with the aml_quota_info module's options, one line each naming the option
+    ([] when good): the clusters are checked as aml_compute checks them."""
+    errors = []
+    location = params.get("location")
+    if not isinstance(location, str) or not re.match(r"^[A-Za-z0-9 ]+$", location):
+        errors.append("location: '%s' is not an Azure region name (letters and digits, like eastus)" % (location,))
+    for index, cluster in enumerate(params.get("clusters") or []):
+        label = "clusters[%d]." % index
+        found = compute_errors(dict((k, cluster.get(k)) for k in ("name", "max_nodes", "vm_priority")))
+        errors += [label + e for e in found]
+    return errors

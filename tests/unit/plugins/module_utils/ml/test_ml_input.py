@@ -1,7 +1,7 @@
 """ml plan files' input_errors (aml_compute, aml_workspace, aml_datastore): checked before any call,
 one line per problem naming the option."""
 
-from ansible_collections.amlops.bcdr.plugins.module_utils.ml import compute_plan, datastore_plan, workspace_plan
+from ansible_collections.amlops.bcdr.plugins.module_utils.ml import compute_plan, datastore_plan, quota_plan, workspace_plan
 
 SUB = "/subscriptions/s/resourceGroups/rg/providers/"
 COMPUTE = dict(name="cpu-cluster", workspace="mlw-fraud-eastus", resource_group="rg", vm_size="Standard_DS3_v2",
@@ -70,3 +70,14 @@ def test_datastore_never_echoes_a_secret():
     assert "s3cret" not in both[0] and "k3y-secret" not in both[0]
     assert errors(tags={"a%b": "c"}) == [
         "tags: tag name 'a%b' contains one of < > % & \\ ? /, which Azure does not allow in tag names"]
+
+
+def test_quota_clusters_are_checked_as_computes():
+    assert quota_plan.input_errors(dict(location="East US", clusters=[dict(name="cpu", vm_size="x", max_nodes=2)])) == []
+    assert quota_plan.input_errors(dict(location="east-us!", clusters=[
+        dict(name="9x", vm_size="x", max_nodes=0, vm_priority="Spot")])) == [
+        "location: 'east-us!' is not an Azure region name (letters and digits, like eastus)",
+        "clusters[0].name: '9x' is not a valid compute name: 3 to 24 characters, letters, digits and '-', starting "
+        "with a letter",
+        "clusters[0].max_nodes: must be 1 or more (got 0)",
+        "clusters[0].vm_priority: 'Spot' is not one of Dedicated, LowPriority"]
