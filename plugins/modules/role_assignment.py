@@ -71,13 +71,7 @@ options:
     default: present
 extends_documentation_fragment:
   - amlops.bcdr.azure_auth
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: full
+  - amlops.bcdr.azure_resource.CHECK_AND_DIFF
 notes:
   - The module needs C(Microsoft.Authorization/roleAssignments/write) (and C(/delete)) at the scope, for
     example through C(User Access Administrator) or C(Role Based Access Control Administrator).
@@ -168,10 +162,11 @@ changes:
 
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.diff import make_diff
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.errors import AzureOperationError
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule, resource_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import Resource, run_resource
 from ansible_collections.amlops.bcdr.plugins.module_utils.arm.role_plan import (
-    PlanError,
     assignment_name,
+    input_errors,
     plan_role_assignment,
     resolve_role,
     role_name,
@@ -185,78 +180,79 @@ def _public(assignment):
     if assignment is None:
         return None
     keys = ("id", "name", "principal_id", "principal_type", "role_definition_id", "scope")
-    out = {k: assignment.get(k) for k in keys}
+    out = dict((k, assignment.get(k)) for k in keys)
     out["role"] = role_name(out["role_definition_id"])
     return out
 
 
+class RoleAssignment(Resource):
+    """A grant of a role to a principal at a scope, whatever the name of the assignment that makes it."""
+
+    def prepare(self):
+        self.principal_id = validate_guid(self.params["principal_id"], "principal_id")
+        self.scope = validate_scope(self.params["scope"])
+
+    def what(self):
+        return "role assignment of %s to %s at %s" % (self.params["role"], self.principal_id, self.scope)
+
+    def read(self, clients):
+        role_definition_id = resolve_role(self.params["role"], self.module.auth.subscription_id)
+        self.desired = dict(scope=self.scope, principal_id=self.principal_id, role_definition_id=role_definition_id,
+                            principal_type=self.params["principal_type"],
+                            name=(self.name or assignment_name(self.scope, self.principal_id,
+                                                               role_definition_id)).lower())
+        return service.list_for_principal(clients, self.scope, self.principal_id)
+
+    def plan(self, clients, existing):
+        named = None
+        if self.state == "present" and not any((a.get("name") or "").lower() == self.desired["name"] for a in existing):
+            named = service.get_assignment(clients, self.scope, self.desired["name"])
+        return plan_role_assignment(self.desired, existing, self.state, named=named)
+
+    def create(self, clients, plan, wait):
+        desired = self.desired
+        try:
+            return service.create_assignment(clients, self.scope, desired["name"], self.principal_id,
+                                             desired["role_definition_id"], principal_type=desired["principal_type"],
+                                             tenant=self.params.get("tenant"))
+        except AzureOperationError as exc:
+            if exc.code not in service.EXISTS_ERRORS:
+                raise
+            # Another run made the same grant under another name in the meantime: it is there.
+            again = plan_role_assignment(desired, service.list_for_principal(clients, self.scope, self.principal_id),
+                                         self.state)
+            if again["action"] != "none":
+                raise
+            plan.update(again)
+            return again["after"]
+
+    def delete(self, clients, plan, current, wait):
+        for assignment in plan["matches"]:
+            service.delete_assignment(clients, assignment)
+
+    def predict(self, plan):
+        return plan["after"]  # the plan already names the assignment and its ID
+
+    def diff(self, current, plan, after):
+        return make_diff(_public(plan["matches"][0]) if plan["matches"] else None, _public(after))
+
+    def returned(self, plan, after):
+        if self.state == "present":
+            return dict(assignment=_public(after))
+        return dict(deleted=[m.get("name") for m in plan["matches"]])
+
+
 def main():
-    argument_spec = dict(
+    module = AzureModule(argument_spec=resource_argument_spec(
+        common=("state",),
+        wait=False,
         principal_id=dict(type="str", required=True),
         principal_type=dict(type="str", choices=["User", "Group", "ServicePrincipal"]),
         role=dict(type="str", required=True),
         scope=dict(type="str", required=True),
         name=dict(type="str"),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-    )
-    module = AzureModule(argument_spec=argument_spec, supports_check_mode=True)
-    params = module.params
-    state = params["state"]
-
-    # Bad input fails here, before any call to Azure.
-    try:
-        principal_id = validate_guid(params["principal_id"], "principal_id")
-        scope = validate_scope(params["scope"])
-        if params["name"] is not None:
-            validate_guid(params["name"], "name")
-        resolve_role(params["role"], "00000000-0000-0000-0000-000000000000")
-    except PlanError as exc:
-        module.fail_json(msg=str(exc))
-
-    role_definition_id = resolve_role(params["role"], module.auth.subscription_id)
-    desired = dict(scope=scope, principal_id=principal_id, role_definition_id=role_definition_id,
-                   principal_type=params["principal_type"],
-                   name=(params["name"] or assignment_name(scope, principal_id, role_definition_id)).lower())
-    what = "role assignment of %s to %s at %s" % (params["role"], principal_id, scope)
-    with module.azure_errors(what):
-        clients = module.clients
-        existing = service.list_for_principal(clients, scope, principal_id)
-        named = None
-        if state == "present" and not any((a.get("name") or "").lower() == desired["name"] for a in existing):
-            named = service.get_assignment(clients, scope, desired["name"])
-        try:
-            plan = plan_role_assignment(desired, existing, state, named=named)
-        except PlanError as exc:
-            module.fail_json(msg=str(exc))
-
-        after = plan["after"]
-        if plan["action"] == "create" and not module.check_mode:
-            try:
-                after = service.create_assignment(
-                    clients, scope, desired["name"], principal_id, role_definition_id,
-                    principal_type=params["principal_type"], tenant=params.get("tenant"))
-            except AzureOperationError as exc:
-                if exc.code not in service.EXISTS_ERRORS:
-                    raise
-                # Another run made the same grant under another name in the meantime: it is there.
-                existing = service.list_for_principal(clients, scope, principal_id)
-                plan = plan_role_assignment(desired, existing, state)
-                if plan["action"] != "none":
-                    raise
-                after = plan["after"]
-        elif plan["action"] == "delete" and not module.check_mode:
-            for assignment in plan["matches"]:
-                service.delete_assignment(clients, assignment)
-
-    result = dict(changed=plan["action"] != "none", changes=plan["changes"])
-    before = _public(plan["matches"][0]) if plan["matches"] else None
-    if module._diff:
-        result["diff"] = make_diff(before, _public(after))
-    if state == "present":
-        result["assignment"] = _public(after)
-    else:
-        result["deleted"] = [m.get("name") for m in plan["matches"]]
-    module.exit_json(**result)
+    ))
+    run_resource(module, RoleAssignment(module), validators=[input_errors])
 
 
 if __name__ == "__main__":
