@@ -64,6 +64,17 @@ attributes:
     support: full
 '''
 
+_READ_ONLY = r'''
+attributes:
+  check_mode:
+    description: Can run in check mode.
+    support: full
+    details: The module only reads.
+  diff_mode:
+    description: Does not return a diff.
+    support: none
+'''
+
 
 class ModuleDocFragment(object):
 
@@ -78,3 +89,9 @@ class ModuleDocFragment(object):
 
     # tags and purge_tags alone.
     TAGS = 'options:' + _TAGS + '\n'
+
+    # Full check and diff mode, for a module with options of its own.
+    CHECK_AND_DIFF = _ATTRIBUTES
+
+    # An _info module: it reads, so check mode is the same run; no diff.
+    READ_ONLY = _READ_ONLY
