@@ -409,7 +409,7 @@ def input_errors(params):
         elif value not in ROLES:
             errors.append("%s: '%s' is not one of %s" % (option, value, ", ".join(ROLES)))
     for option, check in (("max_rpo", parse_max_rpo),
-                          ("switched_at", lambda v, o: parse_time(v, o))):
+                          ("switched_at", parse_time)):
         if params.get(option) is not None:
             try:
                 check(params[option], option)

@@ -84,8 +84,8 @@ def precheck(facts):
                              "%s was never synced (no %s record): everything registered in %s would be missing"
                              % (_workspace_label(facts, target), "last_sync", source)))
     elif max_rpo is None:
-        checks.append(_check("rpo", True, "RPO %s (last sync %s; no max_rpo set)" % (format_duration(rpo),
-                                                                                    side["last_sync"])))
+        checks.append(_check("rpo", True, "RPO %s (last sync %s; no max_rpo set)"
+                             % (format_duration(rpo), side["last_sync"])))
     else:
         checks.append(_check("rpo", rpo <= max_rpo, "RPO %s (last sync %s) %s max_rpo %s"
                              % (format_duration(rpo), side["last_sync"], "is within" if rpo <= max_rpo else "is over",
@@ -94,13 +94,15 @@ def precheck(facts):
     compute = facts.get("compute")
     if compute is not None:
         missing = sorted(set(compute.get("expected") or ()) - set(compute.get("present") or ()))
-        checks.append(_check("compute", not missing,
-                             "compute missing in the %s workspace: %s" % (target, ", ".join(missing)) if missing
-                             else "compute present: %s" % (", ".join(sorted(compute.get("expected") or ())) or "none expected")))
+        if missing:
+            detail = "compute missing in the %s workspace: %s" % (target, ", ".join(missing))
+        else:
+            detail = "compute present: %s" % (", ".join(sorted(compute.get("expected") or ())) or "none expected")
+        checks.append(_check("compute", not missing, detail))
     quota = facts.get("quota")
     if quota is not None:
-        checks.append(_check("quota", quota.get("ok"), quota.get("message") or ("quota ok" if quota.get("ok")
-                                                                                 else "quota short")))
+        default = "quota ok" if quota.get("ok") else "quota short"
+        checks.append(_check("quota", quota.get("ok"), quota.get("message") or default))
     registry = facts.get("registry")
     if registry is not None:
         replica = registry.get("replica")
