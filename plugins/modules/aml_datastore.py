@@ -29,21 +29,8 @@ description:
 options:
   name:
     description: Name of the datastore (1 to 255 letters, digits and C(_)).
-    type: str
-    required: true
-  workspace:
-    description: Name of the workspace.
-    type: str
-    required: true
-  resource_group:
-    description: Resource group of the workspace.
-    type: str
-    required: true
   state:
     description: Whether the datastore should exist. Removing a datastore leaves the storage and its data alone.
-    type: str
-    choices: [present, absent]
-    default: present
   account_name:
     description: Name of the storage account. Required to create.
     type: str
@@ -93,22 +80,10 @@ options:
   description:
     description: Description of the datastore.
     type: str
-  tags:
-    description: Tags of the datastore. Leave unset to keep the current tags.
-    type: dict
-  purge_tags:
-    description: Remove tags that are not in O(tags). Ignored when O(tags) is unset.
-    type: bool
-    default: true
 extends_documentation_fragment:
   - amlops.bcdr.azure_auth
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: full
+  - amlops.bcdr.azure_resource.IN_WORKSPACE
+  - amlops.bcdr.azure_resource.TAGS
 author:
   - amlops.bcdr maintainers (@amlops)
 """
@@ -211,24 +186,75 @@ changes:
 """
 
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.diff import make_diff
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.errors import AzureOperationError, scrub
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.ids import build_resource_id
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule, azure_errors
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule, resource_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import Resource, run_resource
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml.datastore_plan import (
-    PlanError,
     credentials_type,
+    input_errors,
     plan_datastore,
-    validate,
 )
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml import datastore_service as service
 
 
+class Datastore(Resource):
+    """A blob datastore of a workspace; its secret is sent only when the plan says so, never shown."""
+
+    label = "datastore"
+    result_key = "datastore"
+    resource_type = "Microsoft.MachineLearningServices/workspaces/datastores"
+
+    def __init__(self, module):
+        super(Datastore, self).__init__(module)
+        self.workspace = self.params["workspace"]
+        creds = self.params["credentials"] or {}
+        self.account_key = creds.get("account_key")
+        self.sas_token = creds.get("sas_token").lstrip("?") if creds.get("sas_token") else None
+        self.want_type = None
+
+    def what(self):
+        return "datastore %s in workspace %s" % (self.name, self.workspace)
+
+    def prepare(self):
+        self.want_type = credentials_type(self.params["credentials"])
+
+    def read(self, clients):
+        return service.get_datastore(clients, self.group, self.workspace, self.name)
+
+    def plan(self, clients, current):
+        params = self.params
+        desired = dict((k, params[k]) for k in ("account_name", "container_name", "protocol",
+                                                 "service_data_access_auth_identity", "description", "tags",
+                                                 "purge_tags"))
+        desired.update(credentials_type=self.want_type,
+                       endpoint=params["endpoint"] or self.module.auth.cloud.storage_suffix or "core.windows.net")
+        return plan_datastore(desired, current, self.state, params["update_credentials"])
+
+    def create(self, clients, plan, wait):
+        send = plan["send_secret"]
+        return service.create_or_update_datastore(clients, self.group, self.workspace, self.name, plan["after"],
+                                                  account_key=self.account_key if send else None,
+                                                  sas_token=self.sas_token if send else None)
+
+    def update(self, clients, plan, current, wait):
+        return self.create(clients, plan, wait)
+
+    def delete(self, clients, plan, current, wait):
+        service.delete_datastore(clients, self.group, self.workspace, self.name)
+
+    def predict(self, plan):
+        return dict(plan["after"], name=self.name, id=build_resource_id(
+            self.module.auth.subscription_id, self.group, self.resource_type, [self.workspace, self.name]))
+
+    def diff(self, current, plan, after):
+        return make_diff(current, after)
+
+
 def main():
-    argument_spec = dict(
-        name=dict(type="str", required=True),
+    module = AzureModule(argument_spec=resource_argument_spec(
+        common=("name", "resource_group", "state", "tags", "purge_tags"),
+        wait=False,
         workspace=dict(type="str", required=True),
-        resource_group=dict(type="str", required=True),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
         account_name=dict(type="str"),
         container_name=dict(type="str"),
         endpoint=dict(type="str"),
@@ -241,71 +267,8 @@ def main():
         service_data_access_auth_identity=dict(
             type="str", choices=["None", "WorkspaceSystemAssignedIdentity", "WorkspaceUserAssignedIdentity"]),
         description=dict(type="str"),
-        tags=dict(type="dict"),
-        purge_tags=dict(type="bool", default=True),
-    )
-    module = AzureModule(argument_spec=argument_spec, supports_check_mode=True)
-    params = module.params
-    name, workspace, group, state = params["name"], params["workspace"], params["resource_group"], params["state"]
-    creds = params["credentials"]
-    account_key = (creds or {}).get("account_key")
-    sas_token = (creds or {}).get("sas_token")
-    if sas_token:
-        sas_token = sas_token.lstrip("?")
-    secrets = [s for s in (account_key, sas_token, (creds or {}).get("sas_token")) if s]
-
-    def fail(message, **extra):
-        module.fail_json(msg=scrub(message, secrets=secrets), **extra)
-
-    # Bad input fails here, before any call to Azure.
-    try:
-        validate(name, params["account_name"], params["container_name"])
-        want_type = credentials_type(creds)
-    except PlanError as exc:
-        fail(str(exc))
-
-    try:
-        with azure_errors("datastore %s in workspace %s" % (name, workspace)):
-            desired = dict(
-                account_name=params["account_name"],
-                container_name=params["container_name"],
-                endpoint=params["endpoint"] or module.auth.cloud.storage_suffix or "core.windows.net",
-                protocol=params["protocol"],
-                service_data_access_auth_identity=params["service_data_access_auth_identity"],
-                credentials_type=want_type,
-                description=params["description"],
-                tags=params["tags"],
-                purge_tags=params["purge_tags"],
-            )
-            clients = module.clients
-            current = service.get_datastore(clients, group, workspace, name)
-            try:
-                plan = plan_datastore(desired, current, state, params["update_credentials"])
-            except PlanError as exc:
-                fail(str(exc))
-
-            after = plan["after"]
-            if plan["action"] in ("create", "update") and not module.check_mode:
-                after = service.create_or_update_datastore(
-                    clients, group, workspace, name, plan["after"],
-                    account_key=account_key if plan["send_secret"] else None,
-                    sas_token=sas_token if plan["send_secret"] else None)
-            elif plan["action"] == "delete" and not module.check_mode:
-                service.delete_datastore(clients, group, workspace, name)
-            elif plan["action"] == "create":
-                # Check mode: predict what Azure will return.
-                after = dict(after, name=name, id=build_resource_id(
-                    module.auth.subscription_id, group, "Microsoft.MachineLearningServices/workspaces/datastores",
-                    [workspace, name]))
-    except AzureOperationError as exc:
-        fail(exc.message, **exc.to_result())
-
-    result = dict(changed=plan["action"] != "none", changes=plan["changes"])
-    if module._diff:
-        result["diff"] = make_diff(current, after)
-    if state == "present":
-        result["datastore"] = after
-    module.exit_json(**result)
+    ))
+    run_resource(module, Datastore(module), validators=[input_errors])
 
 
 if __name__ == "__main__":
