@@ -145,15 +145,3 @@ class AzureModule(AnsibleModule):
                 yield
         except AzureOperationError as exc:
             self.fail(exc)
-
-    def run(self, main):
-        """Call ``main(self)`` and exit with its result dict; any AzureOperationError becomes ``fail``."""
-        try:
-            result = main(self)
-        except AzureOperationError as exc:
-            self.fail(exc)
-        except Exception as exc:
-            if AzureError is not None and isinstance(exc, AzureError):
-                self.fail(from_sdk_error(exc, 'calling Azure'))
-            raise
-        self.exit_json(**result)

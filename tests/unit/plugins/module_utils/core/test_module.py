@@ -6,7 +6,7 @@ import pytest
 
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.errors import AzureOperationError
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import (
-    AzureModule, azure_errors, wait_argument_spec,
+    COMMON_OPTIONS, AzureModule, azure_errors, resource_argument_spec, secrets_of, wait_argument_spec,
 )
 
 try:
@@ -76,14 +76,26 @@ def test_azure_errors_method_turns_sdk_errors_into_fail_json(capsys):
     assert out['error_code'] == 'ServiceRequestError'
 
 
-def test_run_exits_with_the_result_or_fails(capsys):
-    out = run_module(capsys, {}, lambda m: m.run(lambda mod: dict(changed=True, n=1)))
-    assert out['changed'] is True and out['n'] == 1
+def test_secrets_of_covers_auth_and_every_no_log_option():
+    sas = '?sv=2022-11-02&sig=AbCdEf0123456789'
+    with patch_module_args({'secret': SECRET, 'name': 'x', 'token': sas}):
+        module = AzureModule(argument_spec=dict(name=dict(type='str'), token=dict(type='str', no_log=True)))
+    secrets = secrets_of(module)
+    assert SECRET in secrets and sas in secrets
+    assert sas.lstrip('?') in secrets  # as the services send it
+    assert 'x' not in secrets
+    assert secrets.index(sas) < secrets.index(sas.lstrip('?'))  # longest first, so no half-replaced value
 
-    def main(mod):
-        raise AzureOperationError('nope', code='X')
-    out = run_module(capsys, {}, lambda m: m.run(main))
-    assert out['failed'] and out['msg'] == 'nope'
+
+def test_resource_argument_spec_picks_common_options_and_adds_wait():
+    spec = resource_argument_spec(sku=dict(type='str'))
+    assert sorted(spec) == ['location', 'name', 'purge_tags', 'resource_group', 'sku', 'state', 'tags',
+                            'wait', 'wait_timeout']
+    assert spec['state'] == dict(type='str', choices=['present', 'absent'], default='present')
+    spec = resource_argument_spec(common=('state',), wait=False, name=dict(type='str'))
+    assert spec == dict(state=COMMON_OPTIONS['state'], name=dict(type='str'))
+    spec['state']['default'] = 'absent'  # each call gets its own copies
+    assert COMMON_OPTIONS['state']['default'] == 'present'
 
 
 def test_auth_failure_fails_the_module_cleanly(capsys):
