@@ -1,7 +1,8 @@
 """The DR state marker against the emulator: aml_dr_state writes a workspace's state tags (check
 mode predicts, apply, apply again changed=0, other tags kept, fencing refusals change nothing), and
-the amlops.bcdr.active_workspace lookup resolves the active workspace - also with the primary region
-down (erroring or hanging), from the secondary alone, within a bounded time, saying partial."""
+the amlops.bcdr.active_workspace lookup and aml_dr_state_info resolve the active workspace - also
+with the primary region down (erroring or hanging), from the secondary alone, within a bounded
+time, saying partial."""
 
 import time
 
@@ -48,6 +49,10 @@ def set_tags(ml, ws, state_tags):
 
 def claim(active, epoch, at="2026-11-30T09:00:00Z"):
     return {STATE + "active": active, STATE + "epoch": str(epoch), STATE + "switched_at": at}
+
+
+def info_list(workspaces):
+    return [dict(role=role, **workspaces[role]) for role in ("primary", "secondary")]
 
 
 def ws_resource(state, ws):
@@ -126,6 +131,14 @@ def test_lookup_resolves_the_highest_epoch(run_playbook, workspaces, ml):
     assert active["config"]["workspace_name"] == "mlw-drs-westus"
     assert "primary is stale (claims primary at epoch 1" in active["message"]
 
+    info = run_playbook("dr_state_info.yml", {"pair_workspaces": info_list(workspaces)}, check=True)
+    assert info.rc == 0 and info.changed == 0, info
+    result = info.task("Read")["result"]
+    assert [(w["role"], w["reachable"], w["dr_state"]["active"], w["dr_state"]["epoch"], w["provisioning_state"])
+            for w in result["workspaces"]] == [("primary", True, "primary", 1, "Succeeded"),
+                                               ("secondary", True, "secondary", 2, "Succeeded")]
+    assert (result["resolution"]["active"], result["resolution"]["stale"]) == ("secondary", ["primary"])
+
 
 @pytest.mark.parametrize("mode", ["error", "hang"])
 def test_lookup_with_the_primary_region_down(emulator, run_playbook, workspaces, ml, mode):
@@ -146,6 +159,14 @@ def test_lookup_with_the_primary_region_down(emulator, run_playbook, workspaces,
         # two tries of at most 2 s each (plus backoff), not the 20 s the region hangs
         assert active["seconds"] < 10, active["seconds"]
         assert wall < 40, wall
+
+        info = run_playbook("dr_state_info.yml", {"pair_workspaces": info_list(workspaces), "info_timeout": 2})
+        assert info.rc == 0, info
+        result = info.task("Read")["result"]
+        primary, secondary = result["workspaces"]
+        assert primary["reachable"] is False and "mlw-drs-eastus" in primary["error"]
+        assert secondary["reachable"] and secondary["dr_state"]["epoch"] == 2
+        assert result["resolution"]["partial"] and result["resolution"]["active"] == "secondary"
 
         # a best-effort write to the down region fails fast with one line, and writes nothing
         started = time.monotonic()
