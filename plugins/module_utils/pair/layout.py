@@ -1,12 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: amlops.bcdr contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The layout of a DR pair: which resource goes where, under which name, with which tags.
+"""The layout of a DR pair (which resource goes where, under which name, with which tags) and its
+pre-flight check.
 
 Pure functions over the role's variables, used by the provision role through the
-``amlops.bcdr.dr_pair_errors`` and ``amlops.bcdr.dr_pair_layout`` filters. Validation returns a
+``amlops.bcdr.dr_pair_errors`` and ``amlops.bcdr.dr_pair_layout`` filters. The pre-flight returns a
 list of messages (empty when the input is good) so that the role can stop with all of them at
-once, before any change.
+once, before any change; for each resource it runs the ``input_errors`` of the module that makes it
+(the plan files), so no input check lives here only.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,6 +16,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+
+from ansible_collections.amlops.bcdr.plugins.module_utils.acr import registry_plan
+from ansible_collections.amlops.bcdr.plugins.module_utils.arm import resource_plan, role_plan
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.ids import require_resource_id
+from ansible_collections.amlops.bcdr.plugins.module_utils.ml import compute_plan, datastore_plan, workspace_plan
 
 PAIR_NAME_RE = re.compile(r"^[a-z][a-z0-9]{1,11}$")
 MODES = ("hot/hot", "hot/warm", "hot/cold")
@@ -221,12 +228,6 @@ def _shape_errors(pair):
 
 def _resource_errors(pair, layout, wait_timeout):
     """Run the modules' own input checks on every resource the pair would make, with the pair's keys."""
-    # Imported here: the plan modules are only needed by the pre-flight, not by the layout.
-    from ansible_collections.amlops.bcdr.plugins.module_utils.acr import registry_plan
-    from ansible_collections.amlops.bcdr.plugins.module_utils.arm import resource_plan, role_plan
-    from ansible_collections.amlops.bcdr.plugins.module_utils.core.ids import require_resource_id
-    from ansible_collections.amlops.bcdr.plugins.module_utils.ml import compute_plan, datastore_plan, workspace_plan
-
     names = pair.get("names") or {}
     existing, settings, shared = layout["existing"], layout["settings"], layout["shared"]
     common = {"tags": "tags", "wait_timeout": "provision_wait_timeout"}
@@ -333,11 +334,11 @@ def dr_pair_errors(pair, known_regions, wait_timeout=None):
     before the first change and no check lives in one place only."""
     if not isinstance(pair, dict):
         return ["the pair must be a dict (bcdr_pair), got %s" % type(pair).__name__]
-    errors = _shape_errors(pair)
-    errors += pair_errors(pair.get("name"), pair.get("primary_region"), pair.get("secondary_region"), known_regions,
-                          modes=pair.get("modes"), clusters=pair.get("compute_clusters"),
-                          training_storage_sku=pair.get("training_storage_sku"))
-    if not errors or (not _shape_errors(pair) and PAIR_NAME_RE.match(str(pair.get("name")))):
+    shape = _shape_errors(pair)
+    errors = shape + pair_errors(pair.get("name"), pair.get("primary_region"), pair.get("secondary_region"),
+                                 known_regions, modes=pair.get("modes"), clusters=pair.get("compute_clusters"),
+                                 training_storage_sku=pair.get("training_storage_sku"))
+    if not shape and PAIR_NAME_RE.match(str(pair.get("name"))):
         # Resource names derive from the pair's name: without a good one they would only repeat its error.
         errors += _resource_errors(pair, dr_pair_layout(pair), wait_timeout)
     unique = []
