@@ -233,9 +233,11 @@ def _resource_errors(pair, layout, wait_timeout):
     common = {"tags": "tags", "wait_timeout": "provision_wait_timeout"}
 
     def named(key, role=None):
-        """The pair key a resource's name comes from: its override, else the pair's name."""
+        """The pair key a resource's name comes from: its override, else the name made from the pair's
+        name (which the override can replace)."""
         own = names.get(role) or {} if role else names
-        return ("names.%s.%s" % (role, key) if role else "names.%s" % key) if key in own else "name"
+        path = "names.%s.%s" % (role, key) if role else "names.%s" % key
+        return path if key in own else "%s (generated from name)" % path
 
     errors = []
 

@@ -208,3 +208,13 @@ def test_generated_names_are_checked_as_the_pair_name():
 
 def test_not_a_dict():
     assert preflight(["fraud"]) == ["the pair must be a dict (bcdr_pair), got list"]
+
+
+def test_a_generated_name_azure_would_refuse_says_which_override_fixes_it():
+    """A valid 12-letter pair name in a long-named region makes a 35-character workspace name."""
+    pair = dict(name="abcdefghijkl", primary_region="germanywestcentral", secondary_region="germanynorth")
+    assert dr_pair_errors(pair, ["germanywestcentral", "germanynorth"], wait_timeout=60) == [
+        "names.primary.workspace (generated from name): 'mlw-abcdefghijkl-germanywestcentral' is not a valid "
+        "workspace name: 3 to 33 characters, letters, digits, '-' and '_', starting with a letter or digit"]
+    pair["names"] = {"primary": {"workspace": "mlw-abcdefghijkl-gwc"}}
+    assert dr_pair_errors(pair, ["germanywestcentral", "germanynorth"], wait_timeout=60) == []
