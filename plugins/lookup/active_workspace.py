@@ -168,6 +168,7 @@ _raw:
       type: float
 """
 
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -213,7 +214,9 @@ class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
         params = dict((name, self.get_option(name)) for name in AUTH_OPTIONS)
-        secrets = [v for v in (params.get("secret"), params.get("password")) if v]
+        # the secret may come from the environment (AWX injects AZURE_SECRET): scrub it from messages too
+        secrets = [v for v in (params.get("secret"), params.get("password"), os.environ.get("AZURE_SECRET"),
+                               os.environ.get("AZURE_PASSWORD")) if v]
         try:
             auth = resolve_auth(params)
         except AzureOperationError as exc:

@@ -100,6 +100,23 @@ def test_sync_record_is_written_once(run_playbook, workspaces, ml):
     assert run_playbook("dr_state_one.yml", {"marker": marker}).changed == 0
 
 
+def test_absent_then_a_claim_without_epoch(emulator, run_playbook, workspaces, ml):
+    ws = workspaces["primary"]
+    set_tags(ml, ws, claim("secondary", 4))
+    gone = run_playbook("dr_state_one.yml", {"marker": dict(ws, state="absent")}, check=True)
+    assert gone.changed == 1 and tags_of(ml, ws)[STATE + "epoch"] == "4"          # check mode wrote nothing
+    assert run_playbook("dr_state_one.yml", {"marker": dict(ws, state="absent")}).changed == 1
+    assert tags_of(ml, ws) == {"cost-center": "fraud-ml"}
+    assert run_playbook("dr_state_one.yml", {"marker": dict(ws, state="absent")}).changed == 0
+
+    # no epoch given: the workspace's own epoch + 1 for a new claim, kept for the same claim
+    first = run_playbook("dr_state_one.yml", {"marker": dict(ws, active="primary")})
+    assert first.changed == 1 and first.task("Marker")["result"]["dr_state"]["epoch"] == 1
+    assert run_playbook("dr_state_one.yml", {"marker": dict(ws, active="primary")}).changed == 0
+    other = run_playbook("dr_state_one.yml", {"marker": dict(ws, active="secondary")})
+    assert other.task("Marker")["result"]["dr_state"]["epoch"] == 2
+
+
 @pytest.mark.parametrize("marker, message", [
     (dict(active="secondary", epoch=0), "epoch: 0 is lower than the workspace's epoch 3; epochs only grow (fencing)"),
     (dict(active="primary", epoch=3), "epoch: the workspace already records epoch 3 with secondary active; a switch "
@@ -159,6 +176,8 @@ def test_lookup_with_the_primary_region_down(emulator, run_playbook, workspaces,
         # two tries of at most 2 s each (plus backoff), not the 20 s the region hangs
         assert active["seconds"] < 10, active["seconds"]
         assert wall < 40, wall
+        secret = emulator.endpoint["client_secret"]
+        assert secret not in run.stdout and secret not in run.stderr
 
         info = run_playbook("dr_state_info.yml", {"pair_workspaces": info_list(workspaces), "info_timeout": 2})
         assert info.rc == 0, info
