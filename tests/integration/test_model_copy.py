@@ -1,0 +1,295 @@
+"""aml_model_copy against the emulator: two workspaces with their own storage; models registered in the
+source through the official SDKs (files uploaded with azure-storage-blob, versions with
+azure-mgmt-machinelearningservices). Check mode predicts exactly, the copy is byte-identical and
+registered with its digest, a second run changes nothing and lists no versions, a conflicting
+target version is reported and left alone, a source blob deleted behind the registry's back fails
+that item alone, and no account key appears in any output."""
+
+import base64
+import hashlib
+import json
+import uuid
+
+import pytest
+from azure.mgmt.machinelearningservices import MachineLearningServicesMgmtClient
+from azure.mgmt.machinelearningservices import models as ml
+from azure.mgmt.storage import StorageManagementClient
+from azure.storage.blob import BlobServiceClient
+
+ML_API = "2024-04-01"
+DIGEST = "amlops.bcdr.source_digest"
+SOURCE_URI = "amlops.bcdr.source_uri"
+
+FRAUD_1 = {
+    "model.pkl": b"fraud model v1 " * 200,
+    "MLmodel": b"flavors:\n  python_function: {}\n",
+    "code/score.py": b"def run(data):\n    return data\n",
+    "code/utils/helpers.py": b"HELP = 1\n",
+}
+FRAUD_2 = dict(FRAUD_1, **{"model.pkl": b"fraud model v2 " * 300})
+
+
+def md5_b64(data):
+    return base64.b64encode(hashlib.md5(data).digest()).decode()
+
+
+class Side:
+    """One workspace, its storage account (key, blob endpoint) and its default datastore."""
+
+    def __init__(self, emulator, pair, role, name):
+        self.ml = emulator.client(MachineLearningServicesMgmtClient, ML_API)
+        storage = emulator.client(StorageManagementClient, "2023-01-01")
+        self.group = pair[role]["resource_group"]
+        self.workspace = name
+        self.account = pair[role]["storage_account"].rsplit("/", 1)[-1]
+        self.key = storage.storage_accounts.list_keys(self.group, self.account)["keys"][0]["value"]
+        self.blob_endpoint = storage.storage_accounts.get_properties(self.group, self.account).primary_endpoints.blob
+        self.blobs = BlobServiceClient(self.blob_endpoint, credential=self.key)
+        self.ml.workspaces.begin_create_or_update(self.group, name, ml.Workspace(
+            location=pair[role]["location"], identity=ml.ManagedServiceIdentity(type="SystemAssigned"),
+            storage_account=pair[role]["storage_account"], key_vault=pair["shared"]["key_vault"],
+            application_insights=pair[role]["application_insights"],
+            container_registry=pair["shared"]["container_registry"])).result()
+        self.container = self.default_datastore()
+
+    def default_datastore(self):
+        """The workspace's default datastore; registered here while the emulator does not create
+        one with the workspace (Azure does, as ``workspaceblobstore``, with the account key)."""
+        stores = list(self.ml.datastores.list(self.group, self.workspace))
+        found = [d for d in stores if d.properties.is_default] or \
+            [d for d in stores if d.name == "workspaceblobstore"]
+        if found:
+            container = found[0].properties.container_name
+        else:
+            container = "azureml-blobstore-%s" % uuid.uuid4()
+            self.ml.datastores.create_or_update(self.group, self.workspace, "workspaceblobstore", ml.Datastore(
+                properties=ml.AzureBlobDatastore(
+                    account_name=self.account, container_name=container,
+                    credentials=ml.AccountKeyDatastoreCredentials(
+                        secrets=ml.AccountKeyDatastoreSecrets(key=self.key)))))
+        if not self.blobs.get_container_client(container).exists():
+            self.blobs.create_container(container)
+        return container
+
+    def upload(self, folder, files):
+        for path, data in files.items():
+            self.blobs.get_blob_client(self.container, folder + path).upload_blob(data, overwrite=True)
+
+    def register(self, name, version, uri, **props):
+        body = ml.ModelVersion(properties=ml.ModelVersionProperties(model_uri=uri, model_type="custom_model",
+                                                                    **props))
+        return self.ml.model_versions.create_or_update(self.group, self.workspace, name, version, body)
+
+    def version(self, name, version):
+        return self.ml.model_versions.get(self.group, self.workspace, name, version)
+
+    def tree(self, prefix):
+        """{relative path: bytes} of every blob under ``prefix``."""
+        client = self.blobs.get_container_client(self.container)
+        return {b.name[len(prefix):]: client.download_blob(b.name).readall()
+                for b in client.list_blobs(name_starts_with=prefix)}
+
+    def datastore_uri(self, path):
+        return "azureml://subscriptions/%s/resourcegroups/%s/workspaces/%s/datastores/workspaceblobstore/paths/%s" % (
+            self.ml._config.subscription_id, self.group, self.workspace, path)
+
+    def params(self, prefix):
+        return {prefix + "_workspace": self.workspace, prefix + "_resource_group": self.group}
+
+
+@pytest.fixture(scope="module")
+def sides(emulator, pair):
+    src = Side(emulator, pair, "primary", "mlw-mc-eastus")
+    dst = Side(emulator, pair, "secondary", "mlw-mc-westus")
+    # fraud: folders with a nested tree, the long azureml:// form
+    src.upload("models/fraud/1/", FRAUD_1)
+    src.register("fraud", "1", src.datastore_uri("models/fraud/1/"), description="first", tags={"team": "risk"},
+                 flavors={"python_function": ml.FlavorData(data={"loader_module": "mlflow.sklearn"})})
+    src.upload("models/fraud/2/", FRAUD_2)
+    src.register("fraud", "2", src.datastore_uri("models/fraud/2/"), description="second", stage="Production",
+                 properties={"auc": "0.93"}, tags={"team": "risk"})
+    # churn: one file, the short azureml:// form, archived
+    src.upload("models/churn/1/", {"model.onnx": b"onnx bytes" * 50})
+    src.register("churn", "1", "azureml://datastores/workspaceblobstore/paths/models/churn/1/model.onnx",
+                 is_archived=True)
+    # ltv: a plain blob URL on the source's account endpoint (as ARM gives it)
+    src.upload("models/ltv/1/", {"weights.bin": bytes(range(256)) * 8, "sub/dir/meta.json": b"{}"})
+    src.register("ltv", "1", "%s%s/models/ltv/1/" % (src.blob_endpoint, src.container))
+    return dict(src=src, dst=dst)
+
+
+@pytest.fixture(scope="module")
+def sync_vars(sides):
+    return {"sync": dict(sides["src"].params("source"), **sides["dst"].params("target"))}
+
+
+def copy_task(run):
+    return run.task("Copy models")["result"]
+
+
+def failed_items(result):
+    # Ansible keeps ``failed`` for the task's own status, so the runner's list of failed items
+    # does not reach the callback; the items carry their error in ``models``.
+    return [i for i in result["models"] if "error" in i]
+
+
+def keys(items):
+    return sorted(i["key"] for i in items)
+
+
+def requests_log(emulator):
+    with open("%s/emulator.log" % emulator.state_dir) as fh:
+        return fh.read().splitlines()
+
+
+def test_check_mode_predicts_then_apply_copies(emulator, run_playbook, sides, sync_vars):
+    src, dst = sides["src"], sides["dst"]
+    before = emulator.state()
+    check = run_playbook("model_copy.yml", sync_vars, check=True, diff=True)
+    assert check.rc == 0, check
+    predicted = copy_task(check)
+    assert predicted["changed"] is True
+    assert keys(predicted["copied"]) == ["model:churn:1", "model:fraud:1", "model:fraud:2", "model:ltv:1"]
+    assert predicted["conflicts"] == [] and predicted["summary"]["failed"] == 0
+    assert emulator.state() == before, "check mode changed the emulator's state"
+    assert dst.tree("amlops-bcdr/") == {}, "check mode wrote to the target storage"
+    assert "model:fraud:2" in check.stdout, "--diff should show the planned versions"
+
+    run = run_playbook("model_copy.yml", sync_vars, diff=True)
+    assert run.rc == 0, run
+    done = copy_task(run)
+    assert done["plan"] == predicted["plan"], "check mode did not predict the run"
+    assert done["summary"] == {"copy": 4, "failed": 0}
+    by_key = dict((i["key"], i) for i in done["copied"])
+    fraud1 = by_key["model:fraud:1"]
+    assert fraud1["files"] == 4 and fraud1["bytes"] == sum(len(v) for v in FRAUD_1.values())
+    assert fraud1["seconds"] >= 0
+
+    # byte-identical trees, MD5 verified, registered only now, on the target's default datastore
+    for key, files in (("model:fraud:1", FRAUD_1), ("model:fraud:2", FRAUD_2)):
+        item = by_key[key]
+        assert dst.tree(item["path"]) == files
+        version = dst.version(item["name"], item["version"])
+        assert version.properties.model_uri == dst.datastore_uri(item["path"])
+        assert version.properties.properties[DIGEST] == item["digest"]
+        assert version.properties.properties[SOURCE_URI] == src.version(item["name"], item["version"]).properties.model_uri
+        blob = dst.blobs.get_blob_client(dst.container, item["path"] + "model.pkl").get_blob_properties()
+        assert base64.b64encode(blob.content_settings.content_md5).decode() == md5_b64(files["model.pkl"])
+    fraud2 = dst.version("fraud", "2").properties
+    assert (fraud2.description, fraud2.stage, fraud2.tags, fraud2.properties["auc"]) == \
+        ("second", "Production", {"team": "risk"}, "0.93")
+    assert dst.version("fraud", "1").properties.flavors["python_function"].data == {"loader_module": "mlflow.sklearn"}
+    churn = dst.version("churn", "1").properties
+    assert churn.is_archived is True
+    assert churn.model_uri == dst.datastore_uri(by_key["model:churn:1"]["path"] + "model.onnx")
+    assert dst.tree(by_key["model:ltv:1"]["path"]) == {"weights.bin": bytes(range(256)) * 8, "sub/dir/meta.json": b"{}"}
+
+    # the account keys never leave the module
+    text = json.dumps(done) + run.stdout + run.stderr + check.stdout
+    assert src.key not in text and dst.key not in text
+
+
+def arm_calls(emulator, since):
+    """(method, path) of the ARM calls the emulator served after line ``since`` of its access log."""
+    out = []
+    for line in requests_log(emulator)[since:]:
+        parts = line.split(" INFO ", 1)[-1].split()
+        if len(parts) >= 2 and "/providers/" in parts[1]:
+            out.append((parts[0], parts[1].split("?", 1)[0]))
+    return out
+
+
+def test_second_run_changes_nothing_and_costs_list_calls(emulator, run_playbook, sides, sync_vars):
+    run_playbook("model_copy.yml", sync_vars)       # converged, whatever ran before
+    state = emulator.state()
+    seen = len(requests_log(emulator))
+    again = run_playbook("model_copy.yml", sync_vars)
+    assert again.rc == 0, again
+    assert again.changed == 0
+    assert emulator.state() == state
+    calls = arm_calls(emulator, seen)
+    assert calls, "the emulator's access log recorded nothing"
+    # lists only (plus listKeys for the target's storage): no version read one by one, nothing written
+    assert not [c for c in calls if c[0] != "GET" and not c[1].endswith("/listKeys")], calls
+    assert not [c for c in calls if "/versions/" in c[1]], calls
+
+    # the record now says every container is in step: the next run lists no versions at all
+    seen = len(requests_log(emulator))
+    third = run_playbook("model_copy.yml", sync_vars, check=True)
+    assert third.rc == 0 and third.changed == 0, third
+    assert copy_task(third)["containers"] == {"selected": 3, "listed": 0, "in_step": 3}
+    assert copy_task(third)["plan"] == []
+    assert not [c for c in arm_calls(emulator, seen) if "/versions" in c[1]]
+
+
+def test_conflict_is_reported_and_left_alone_orphans_removed(emulator, run_playbook, sides, sync_vars):
+    src, dst = sides["src"], sides["dst"]
+    run_playbook("model_copy.yml", sync_vars)
+    # fraud 3 registered in both workspaces by hand, with other files
+    src.upload("models/fraud/3/", dict(FRAUD_2, **{"model.pkl": b"source v3"}))
+    src.register("fraud", "3", src.datastore_uri("models/fraud/3/"))
+    dst.upload("by-hand/fraud/3/", dict(FRAUD_2, **{"model.pkl": b"target v3!"}))
+    dst.register("fraud", "3", dst.datastore_uri("by-hand/fraud/3/"), description="registered in the DR region")
+    # an interrupted copy left behind in the sync's folder
+    orphan = "amlops-bcdr/models/fraud/9/0123456789abcdef0123456789abcdef/"
+    dst.upload(orphan, {"model.pkl": b"half a copy"})
+    before = dst.version("fraud", "3").as_dict()
+
+    check = run_playbook("model_copy.yml", sync_vars, check=True)
+    run = run_playbook("model_copy.yml", sync_vars)
+    assert run.rc == 0, run            # conflicts do not fail the module; the caller decides
+    result = copy_task(run)
+    assert copy_task(check)["plan"] == result["plan"]
+    assert keys(result["conflicts"]) == ["model:fraud:3"]
+    assert "other files" in result["conflicts"][0]["reason"]
+    assert keys(result["deleted"]) == ["orphan:" + orphan]
+    assert dst.tree(orphan) == {}
+    assert dst.version("fraud", "3").as_dict() == before
+    assert dst.tree("by-hand/fraud/3/")["model.pkl"] == b"target v3!"
+    # reported again on the next run (never recorded as in step)
+    assert keys(copy_task(run_playbook("model_copy.yml", sync_vars))["conflicts"]) == ["model:fraud:3"]
+
+
+def test_source_deleted_behind_the_registry_fails_that_item_alone(emulator, run_playbook, sides, sync_vars):
+    src, dst = sides["src"], sides["dst"]
+    src.upload("models/gone/1/", {"model.onnx": b"soon gone"})
+    src.register("gone", "1", "azureml://datastores/workspaceblobstore/paths/models/gone/1/model.onnx")
+    src.blobs.get_blob_client(src.container, "models/gone/1/model.onnx").delete_blob()
+    src.upload("models/fine/1/", {"a.txt": b"fine"})
+    src.register("fine", "1", src.datastore_uri("models/fine/1/"))
+
+    run = run_playbook("model_copy.yml", sync_vars, verbosity=4)
+    assert run.rc != 0, run
+    result = copy_task(run)
+    assert keys(failed_items(result)) == ["model:gone:1"] and result["summary"]["failed"] == 1
+    assert "has no files" in failed_items(result)[0]["error"]
+    assert run.failed[0]["result"]["msg"].startswith("1 of ")
+    assert keys(result["copied"]) == ["model:fine:1"]
+    assert dst.version("fine", "1").properties.properties[DIGEST]
+    with pytest.raises(Exception):
+        dst.version("gone", "1")
+    assert dst.tree("amlops-bcdr/models/gone/") == {}
+    text = json.dumps(result) + run.stdout + run.stderr
+    assert src.key not in text and dst.key not in text
+
+
+@pytest.mark.parametrize("change, expected", [
+    (dict(names=["nope*"]), "names: no model in the source workspace matches 'nope*'"),
+    (dict(versions=[">=x"]), "versions: '>=x' is not a version filter"),
+    ("same", "target_workspace: 'mlw-mc-eastus' in 'rg-it-eastus' is the source workspace"),
+])
+def test_bad_input_is_one_line_and_changes_nothing(emulator, run_playbook, sides, sync_vars, change, expected):
+    sync = dict(sync_vars["sync"])
+    if change == "same":
+        sync.update(target_workspace=sync["source_workspace"], target_resource_group=sync["source_resource_group"])
+    else:
+        sync.update(change)
+    state = emulator.state()
+    seen = len(requests_log(emulator))
+    run = run_playbook("model_copy.yml", {"sync": sync})
+    assert run.rc != 0, run
+    msg = run.failed[0]["result"]["msg"]
+    assert msg.startswith(expected) and "\n" not in msg, msg
+    assert emulator.state() == state
+    if change != "same" and "names" not in change:
+        assert arm_calls(emulator, seen) == [], "input checks come before any call"
