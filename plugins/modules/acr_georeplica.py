@@ -81,17 +81,11 @@ options:
     default: false
 extends_documentation_fragment:
   - amlops.bcdr.azure_auth
+  - amlops.bcdr.azure_resource.CHECK_AND_DIFF
   - amlops.bcdr.azure_wait
 notes:
   - O(wait_timeout) bounds each long-running operation (the SKU upgrade, each replica). The SKU upgrade
     is always waited for, because Azure refuses replicas until the registry is Premium.
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: full
 seealso:
   - module: amlops.bcdr.container_registry
 author:
@@ -196,16 +190,19 @@ changes:
   sample: {"sku": ["Standard", "Premium"], "added": ["westus"]}
 """
 
+from functools import partial
+
 from ansible_collections.amlops.bcdr.plugins.module_utils.acr.registry_plan import (
     PlanError,
+    input_errors,
     plan_georeplica,
-    validate_registry_name,
     validate_replicas,
 )
 from ansible_collections.amlops.bcdr.plugins.module_utils.acr import registry_service as service
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.diff import make_diff
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.ids import require_resource_id
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule, wait_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule, resource_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import Resource, run_resource
 
 REGISTRY_TYPE = "Microsoft.ContainerRegistry/registries"
 REGISTRY_FIELDS = ("id", "name", "resource_group", "location", "sku", "login_server")
@@ -225,27 +222,97 @@ def _public_replica(replica):
     return dict((k, replica.get(k)) for k in keys)
 
 
-def resolve_target(params):
-    """(resource_group, registry name) from the options; fails before any call on bad input."""
-    if params["registry_id"]:
-        rid = require_resource_id(params["registry_id"], REGISTRY_TYPE, "registry_id")
-        validate_registry_name(rid.name, "registry_id")
-        return rid.resource_group, rid.name
-    validate_registry_name(params["registry"], "registry")
-    return params["resource_group"], params["registry"]
+def _others(replicas, home):
+    """The replicas outside the registry's home region, by region."""
+    return sorted((r for r in replicas if r["location"] != home), key=lambda r: r["location"])
 
 
-def apply_plan(clients, group, name, plan, wait, wait_timeout):
-    """Sequentially: SKU upgrade (always waited for), new replicas, updates, then removals."""
-    if plan["sku"]:
-        service.update_registry(clients, group, name, {"sku": plan["sku"][1]}, wait=True, wait_timeout=wait_timeout)
-    for replica in plan["add"]:
-        service.create_replication(clients, group, name, replica, wait=wait, wait_timeout=wait_timeout)
-    for update in plan["update"]:
-        service.update_replication(clients, group, name, update["name"], update["patch"],
-                                   wait=wait, wait_timeout=wait_timeout)
-    for replica in plan["remove"]:
-        service.delete_replication(clients, group, name, replica["name"], wait=wait, wait_timeout=wait_timeout)
+class GeoReplicas(Resource):
+    """The replicas of one registry: planned together, applied one after the other (Azure serialises
+    writes to a registry). The plan is an ``update`` of the registry's replica set."""
+
+    def prepare(self):
+        params = self.params
+        if params["registry_id"]:
+            rid = require_resource_id(params["registry_id"], REGISTRY_TYPE, "registry_id")
+            self.group, self.name = rid.resource_group, rid.name
+        else:
+            self.group, self.name = params["resource_group"], params["registry"]
+        self.desired = validate_replicas(params["replicas"])
+
+    def what(self):
+        return "geo-replication of registry %s" % self.name
+
+    def read(self, clients):
+        if self.params["registry_id"]:
+            # The clients work in one subscription: a registry elsewhere would be "not found", say why instead.
+            wanted = self.params["registry_id"].split("/")[2]
+            if wanted.lower() != str(self.module.auth.subscription_id).lower():
+                self.module.fail_json(msg="registry_id: the registry is in subscription %s, but this task uses "
+                                          "subscription %s; set subscription_id to match"
+                                          % (wanted, self.module.auth.subscription_id))
+        registry = service.get_registry(clients, self.group, self.name)
+        if registry is None:
+            return None
+        return dict(registry=registry, replicas=service.list_replications(clients, self.group, self.name))
+
+    def plan(self, clients, current):
+        if current is None:
+            return self._plan_missing_registry()
+        registry = current["registry"]
+        plan = plan_georeplica(registry, current["replicas"], self.desired, purge=self.params["purge"],
+                               allow_sku_upgrade=self.params["allow_sku_upgrade"])
+        sku_after = plan["sku"][1] if plan["sku"] else registry["sku"]
+        changed = bool(plan["changes"])
+        return dict(plan, action="update" if changed else "none", sku_after=sku_after,
+                    replicas=plan["after"], after=dict(registry=dict(registry, sku=sku_after) if changed else registry,
+                                                       replicas=plan["after"]))
+
+    def _plan_missing_registry(self):
+        if not self.module.check_mode:
+            raise PlanError("registry %s was not found in resource group %s; create it first "
+                            "(amlops.bcdr.container_registry)" % (self.name, self.group))
+        # --check of a playbook whose earlier task creates the registry: predict every replica.
+        self.module.warn("registry %s does not exist (yet): in check mode every listed replica is predicted as added"
+                         % self.name)
+        added = [r["location"] for r in self.desired]
+        replicas = [dict(name=r["location"], location=r["location"], zone_redundancy=r["zone_redundancy"] or "Disabled",
+                         region_endpoint_enabled=r["region_endpoint_enabled"], tags=r["tags"] or {},
+                         provisioning_state="Succeeded", status=None)
+                    for r in self.desired]
+        return dict(action="create" if added else "none", changes=dict(added=added) if added else {},
+                    after=dict(registry=None, replicas=replicas))
+
+    def predict(self, plan):
+        return plan["after"]
+
+    def update(self, clients, plan, current, wait):
+        """Sequentially: SKU upgrade (always waited for), new replicas, updates, then removals."""
+        group, name = self.group, self.name
+        if plan["sku"]:
+            service.update_registry(clients, group, name, {"sku": plan["sku"][1]}, wait=True,
+                                    wait_timeout=wait["wait_timeout"])
+        for replica in plan["add"]:
+            service.create_replication(clients, group, name, replica, **wait)
+        for update in plan["update"]:
+            service.update_replication(clients, group, name, update["name"], update["patch"], **wait)
+        for replica in plan["remove"]:
+            service.delete_replication(clients, group, name, replica["name"], **wait)
+        registry = service.get_registry(clients, group, name) or current["registry"]
+        return dict(registry=registry, replicas=_others(service.list_replications(clients, group, name),
+                                                        current["registry"]["location"]))
+
+    def diff(self, current, plan, after):
+        if current is None:
+            return None
+        registry = current["registry"]
+        return make_diff(_diff_view(registry["sku"], _others(current["replicas"], registry["location"])),
+                         _diff_view(plan["sku_after"], plan["replicas"]))
+
+    def returned(self, plan, after):
+        registry = after["registry"]
+        return dict(registry=dict((k, registry.get(k)) for k in REGISTRY_FIELDS) if registry is not None else None,
+                    replicas=[_public_replica(r) for r in after["replicas"]])
 
 
 def main():
@@ -255,83 +322,21 @@ def main():
         region_endpoint_enabled=dict(type="bool", default=True),
         tags=dict(type="dict"),
     )
-    argument_spec = dict(
-        registry=dict(type="str"),
-        resource_group=dict(type="str"),
-        registry_id=dict(type="str"),
-        replicas=dict(type="list", elements="dict", required=True, options=replica_spec),
-        purge=dict(type="bool", default=False),
-        allow_sku_upgrade=dict(type="bool", default=False),
-    )
-    argument_spec.update(wait_argument_spec())
     module = AzureModule(
-        argument_spec=argument_spec,
-        supports_check_mode=True,
+        argument_spec=resource_argument_spec(
+            common=(),
+            registry=dict(type="str"),
+            resource_group=dict(type="str"),
+            registry_id=dict(type="str"),
+            replicas=dict(type="list", elements="dict", required=True, options=replica_spec),
+            purge=dict(type="bool", default=False),
+            allow_sku_upgrade=dict(type="bool", default=False),
+        ),
         mutually_exclusive=[("registry", "registry_id"), ("resource_group", "registry_id")],
         required_one_of=[("registry", "registry_id")],
         required_together=[("registry", "resource_group")],
     )
-    params = module.params
-
-    # Bad input fails here, before any call to Azure.
-    try:
-        group, name = resolve_target(params)
-        desired = validate_replicas(params["replicas"])
-    except (PlanError, ValueError) as exc:
-        module.fail_json(msg=str(exc))
-    if params["registry_id"]:
-        # The clients work in one subscription: a registry elsewhere would be "not found", say why instead.
-        wanted = params["registry_id"].split("/")[2]
-        if wanted.lower() != str(module.auth.subscription_id).lower():
-            module.fail_json(msg="registry_id: the registry is in subscription %s, but this task uses subscription %s; "
-                                 "set subscription_id to match" % (wanted, module.auth.subscription_id))
-
-    with module.azure_errors("geo-replication of registry %s" % name):
-        clients = module.clients
-        registry = service.get_registry(clients, group, name)
-        if registry is None:
-            if not module.check_mode:
-                module.fail_json(msg="registry %s was not found in resource group %s; create it first "
-                                     "(amlops.bcdr.container_registry)" % (name, group))
-            # --check of a playbook whose earlier task creates the registry: predict every replica.
-            module.warn("registry %s does not exist (yet): in check mode every listed replica is predicted as added"
-                        % name)
-            added = [r["location"] for r in desired]
-            module.exit_json(changed=bool(added), registry=None, changes=dict(added=added) if added else {},
-                             replicas=[dict(name=r["location"], location=r["location"],
-                                            zone_redundancy=r["zone_redundancy"] or "Disabled",
-                                            region_endpoint_enabled=r["region_endpoint_enabled"],
-                                            tags=r["tags"] or {}, provisioning_state="Succeeded", status=None)
-                                       for r in desired])
-
-        current = service.list_replications(clients, group, name)
-        try:
-            plan = plan_georeplica(registry, current, desired, purge=params["purge"],
-                                   allow_sku_upgrade=params["allow_sku_upgrade"])
-        except PlanError as exc:
-            module.fail_json(msg=str(exc))
-
-        changed = bool(plan["changes"])
-        home = registry["location"]
-        before_replicas = sorted((r for r in current if r["location"] != home), key=lambda r: r["location"])
-        sku_after = plan["sku"][1] if plan["sku"] else registry["sku"]
-        result = dict(changed=changed, changes=plan["changes"])
-        if module._diff:
-            result["diff"] = make_diff(_diff_view(registry["sku"], before_replicas),
-                                       _diff_view(sku_after, plan["after"]))
-
-        replicas_after = plan["after"]
-        if changed and not module.check_mode:
-            apply_plan(clients, group, name, plan, params["wait"], params["wait_timeout"])
-            registry = service.get_registry(clients, group, name) or registry
-            replicas_after = sorted((r for r in service.list_replications(clients, group, name)
-                                     if r["location"] != home), key=lambda r: r["location"])
-        elif changed:
-            registry = dict(registry, sku=sku_after)
-
-        result["registry"] = dict((k, registry.get(k)) for k in REGISTRY_FIELDS)
-        result["replicas"] = [_public_replica(r) for r in replicas_after]
-    module.exit_json(**result)
+    run_resource(module, GeoReplicas(module), validators=[partial(input_errors, kind="georeplica")])
 
 
 if __name__ == "__main__":
