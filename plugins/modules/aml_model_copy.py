@@ -78,6 +78,13 @@ options:
     description: How long to wait, in seconds, for the server-side copy of one file.
     type: int
     default: 900
+  full_scan:
+    description:
+      - List the versions of every selected model, whatever the record of models found in step says.
+      - For a periodic deep check (for example weekly); it costs a version list per model. The record relies on
+        Azure ML stamping a model's container when one of its versions changes.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - amlops.bcdr.azure_auth
 attributes:
@@ -279,7 +286,7 @@ class ModelSync:
         target_containers = assets.list_model_containers(clients, self.target["group"], self.target["workspace"])
         state_name = self.state_blob(subscription)
         state = blobs.read_json(self.access, t_account, t_container, state_name) or {}
-        record = state.get("containers") or {}
+        record = {} if p.get("full_scan") else (state.get("containers") or {})
         to_list, in_step = plan.containers_to_list(selected, target_containers, record)
         self.stats = dict(selected=len(selected), listed=len(to_list), in_step=len(in_step))
 
@@ -397,6 +404,7 @@ def main():
         tags=dict(type="dict"),
         parallelism=dict(type="int", default=4),
         wait_timeout=dict(type="int", default=900),
+        full_scan=dict(type="bool", default=False),
     )
     module = AzureModule(argument_spec=argument_spec, supports_check_mode=True)
     sync = ModelSync(module)
