@@ -2,16 +2,10 @@
 (changed == 0), one region added, purge off/on, the Premium SKU gate and upgrade, bad input (one clear
 line, nothing changed), adoption of an existing registry, and convergence under ARM throttling."""
 
-import importlib.util
-
 import pytest
 from azure.core.exceptions import HttpResponseError
 from azure.mgmt.containerregistry import ContainerRegistryManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
-
-# Server-side fields (loginServer) and the Premium-only rule for replications come from the
-# emulator's per-type hooks; until they land those checks are skipped, then enforced.
-HAS_HOOKS = importlib.util.find_spec("emulator.hooks") is not None
 
 GROUP = "rg-acrgeo"
 ACR_API = "2023-07-01"
@@ -71,8 +65,7 @@ def test_check_apply_apply_again(emulator, run_playbook, group):
     assert done["registry"]["sku"] == "Premium" and done["registry"]["location"] == "eastus"
     registry = apply.task("Registry")["result"]["registry"]
     assert registry["admin_user_enabled"] is False
-    if HAS_HOOKS:
-        assert registry["login_server"]
+    assert registry["login_server"] == "acrgeomain.azurecr.io"
     assert "westus" in replications_of(emulator.state(), "acrgeomain")
 
     again = run_playbook("acrgeo_shared.yml", wanted, diff=True)
@@ -253,7 +246,6 @@ def test_throttled_arm_still_converges(emulator, run_playbook, group):
     assert set(replications_of(emulator.state(), "acrgeothrottle")) >= {"westus", "northeurope"}
 
 
-@pytest.mark.skipif(not HAS_HOOKS, reason="the emulator's hooks (Premium-only replications) have not landed")
 def test_emulator_refuses_replication_on_standard_registry(emulator, group):
     """Azure refuses geo-replication below Premium; so must the emulator, or the SKU gate is untested."""
     acr = emulator.client(ContainerRegistryManagementClient, ACR_API, polling_interval=0.05)

@@ -3,9 +3,6 @@ same datastore to both workspaces of a pair (check -> apply -> apply again), the
 (listSecrets gives the key, the key writes to the account in Azurite), the account key never in any
 output even at -vvvv, update_credentials=always, immutable fields, bad input and removal."""
 
-import base64
-import importlib.util
-import os
 import uuid
 
 import pytest
@@ -13,9 +10,6 @@ from azure.mgmt.machinelearningservices import MachineLearningServicesMgmtClient
 from azure.mgmt.storage import StorageManagementClient
 from azure.storage.blob import BlobServiceClient
 
-# listKeys, listSecrets and Azurite come with the emulator's actions; until they land, the test that needs
-# them skips and the others run with a generated key.
-HAS_ACTIONS = importlib.util.find_spec("emulator.actions") is not None
 ACCOUNT = "stdstraining"
 CONTAINER = "training"
 DS_TYPE = "/datastores/"
@@ -42,18 +36,13 @@ def one_line_failure(run):
 
 @pytest.fixture(scope="module")
 def training(emulator, pair):
-    """A geo-redundant training-data account (as the provision role makes it) and its key.
-
-    Until the emulator serves listKeys and Azurite (tests/emulator/actions.py, azurite.py), the key is a
-    generated one of the same shape and the test that writes blobs with it skips, saying why.
-    """
+    """A geo-redundant training-data account (as the provision role makes it), its key (listKeys) and
+    its training container (in Azurite)."""
     storage = emulator.client(StorageManagementClient, "2023-01-01")
     group = pair["shared"]["resource_group"]
     account = storage.storage_accounts.begin_create(group, ACCOUNT, {
         "location": pair["primary"]["location"], "kind": "StorageV2", "sku": {"name": "Standard_RAGRS"},
     }).result()
-    if not HAS_ACTIONS:
-        return dict(key=base64.b64encode(os.urandom(64)).decode(), blob_url=None, id=account.id)
     # azure-mgmt-storage >= 24 models are mappings: `.keys` is the mapping method, the list is ["keys"]
     key = storage.storage_accounts.list_keys(group, ACCOUNT)["keys"][0]["value"]
     blob_url = account.primary_endpoints.blob
@@ -113,8 +102,6 @@ def test_check_apply_apply_again(emulator, run_playbook, ds_vars, training):
         assert secret not in again.stdout + apply.stdout + check.stdout
 
 
-@pytest.mark.skipif(not HAS_ACTIONS, reason="the emulator does not serve listKeys/listSecrets/Azurite yet "
-                    "(tests/emulator/actions.py)")
 def test_datastore_is_usable(emulator, converged, training, pair):
     """What the workspace stored is the account's key, and that key writes to the account."""
     ml = emulator.client(MachineLearningServicesMgmtClient, "2024-04-01")

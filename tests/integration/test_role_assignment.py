@@ -3,7 +3,6 @@ again), an assignment made by hand under a random name counts as present, absent
 name, and bad input (a principal that does not exist, an unknown role name, a bad scope) fails with one
 line and nothing changed."""
 
-import importlib.util
 import uuid
 
 import pytest
@@ -16,8 +15,6 @@ DATA_SCIENTIST = "f6c7c914-8db3-469d-8ca1-694a8f32e121"
 ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 RA = "/providers/microsoft.authorization/roleassignments/"
-# The emulator refuses unknown principals (PrincipalNotFound) in its per-type hooks.
-HAS_HOOKS = importlib.util.find_spec("emulator.hooks") is not None
 
 
 def assignments_in(state, scope):
@@ -157,8 +154,6 @@ def test_check_mode_before_the_scope_exists(emulator, run_playbook, scopes, peop
     assert emulator.state() == before
 
 
-@pytest.mark.skipif(not HAS_HOOKS, reason="the emulator's hooks (principal checks on role assignments) "
-                    "have not landed")
 def test_principal_that_does_not_exist(emulator, run_playbook, scopes):
     ghost = str(uuid.uuid4())
     before = emulator.state()
