@@ -145,7 +145,8 @@ copied:
   sample: [{"key": "model:fraud:3", "name": "fraud", "version": "3", "action": "copy", "files": 4,
             "bytes": 52311, "digest": "0c1f9e3d2a7b4c5d6e7f8a9b0c1d2e3f",
             "path": "amlops-bcdr/models/fraud/3/0c1f9e3d2a7b4c5d6e7f8a9b0c1d2e3f/",
-            "target_uri": "azureml://subscriptions/xxx/resourcegroups/rg-fraud-westus/workspaces/mlw-fraud-westus/datastores/workspaceblobstore/paths/amlops-bcdr/models/fraud/3/0c1f9e3d2a7b4c5d6e7f8a9b0c1d2e3f/",
+            "target_uri": "azureml://subscriptions/xxx/resourcegroups/rg-fraud-westus/workspaces/mlw-fraud-westus/datastores/\
+                           workspaceblobstore/paths/amlops-bcdr/models/fraud/3/0c1f9e3d2a7b4c5d6e7f8a9b0c1d2e3f/",
             "bytes_copied": 52311, "seconds": 1.8, "reason": "not in the target"}]
 updated:
   description: Versions copied earlier whose description, tags, stage or archive flag changed in the source.

@@ -192,8 +192,8 @@ def copy_file(access, source, target, relative, size, md5, timeout, clock=time.m
         if status == "success":
             break
         if status in ("failed", "aborted"):
-            raise CopyError("copying '%s' ended %s: %s" % (src_name, status,
-                                                         scrub(props.copy.status_description or "", access.secrets())))
+            why = scrub(props.copy.status_description or "", access.secrets())
+            raise CopyError("copying '%s' ended %s: %s" % (src_name, status, why))
         if clock() >= deadline:
             raise CopyError("copying '%s' did not finish within %ss (wait_timeout)" % (src_name, timeout))
         sleep(POLL_DELAY)

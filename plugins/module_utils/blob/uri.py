@@ -76,7 +76,8 @@ def split_blob_url(url, endpoints):
                 best = (account, e_path)
     if best is None:
         raise UriError("'%s' is not in a storage account of this subscription" % bare)
-    container, _, blob = unquote(path[len(best[1]):]).partition("/")
+    pieces = unquote(path[len(best[1]):]).partition("/")
+    container, blob = pieces[0], pieces[2]
     if not container:
         raise UriError("'%s' names no blob container" % bare)
     return best[0], container, blob
