@@ -203,11 +203,12 @@ class RoleAssignment(Resource):
                                                                role_definition_id)).lower())
         return service.list_for_principal(clients, self.scope, self.principal_id)
 
-    def plan(self, clients, existing):
+    def plan(self, clients, current):
+        # current: the principal's assignments at the scope; the desired name is looked up only if none has it
         named = None
-        if self.state == "present" and not any((a.get("name") or "").lower() == self.desired["name"] for a in existing):
+        if self.state == "present" and not any((a.get("name") or "").lower() == self.desired["name"] for a in current):
             named = service.get_assignment(clients, self.scope, self.desired["name"])
-        return plan_role_assignment(self.desired, existing, self.state, named=named)
+        return plan_role_assignment(self.desired, current, self.state, named=named)
 
     def create(self, clients, plan, wait):
         desired = self.desired
