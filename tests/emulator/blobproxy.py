@@ -277,7 +277,7 @@ class BlobProxy:
         writer.close()
 
     async def _connect(self, reader, writer, target):
-        host, _, port = target.rpartition(":")
+        host, port = target.rsplit(":", 1) if ":" in target else (target, "")
         host = host.lower()
         if port != "443" or not BLOB_HOST_RE.match(host):
             with self._stats_lock:

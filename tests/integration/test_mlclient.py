@@ -75,7 +75,7 @@ def _same_tree(a, b):
     """Every file of ``a`` in ``b`` with the same bytes, and nothing more."""
     def files(root):
         return sorted(os.path.relpath(os.path.join(d, f), root)
-                      for d, _, fs in os.walk(root) for f in fs)
+                      for d, _dirs, fs in os.walk(root) for f in fs)
     assert files(a) == files(b)
     for rel in files(a):
         assert filecmp.cmp(os.path.join(a, rel), os.path.join(b, rel), shallow=False), rel
@@ -176,7 +176,7 @@ def test_environments_from_image_and_build_context(ml, tmp_path):
 def test_component_from_yaml_with_local_code(ml, tmp_path):
     _write(str(tmp_path / "src" / "train.py"), "print('training')\n")
     _write(str(tmp_path / "src" / "utils" / "io.py"), "X = 1\n")
-    _write(str(tmp_path / "train.yml"), textwrap.dedent(f"""\
+    _write(str(tmp_path / "train.yml"), textwrap.dedent("""\
         $schema: https://azuremlschemas.azureedge.net/latest/commandComponent.schema.json
         name: train_model
         version: "1"
@@ -193,7 +193,7 @@ def test_component_from_yaml_with_local_code(ml, tmp_path):
             type: uri_folder
         code: ./src
         environment: azureml:sklearn-env:1
-        command: python train.py --data ${{{{inputs.data}}}} --epochs ${{{{inputs.epochs}}}} --out ${{{{outputs.model}}}}
+        command: python train.py --data ${{inputs.data}} --epochs ${{inputs.epochs}} --out ${{outputs.model}}
         """))
     if not _has_env(ml, "sklearn-env", "1"):
         ml.environments.create_or_update(Environment(name="sklearn-env", version="1",

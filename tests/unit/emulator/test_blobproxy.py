@@ -28,7 +28,7 @@ ACCOUNT = "stproxyone"
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     state = str(tmp_path_factory.mktemp("blobproxy"))
-    ca, _, _ = ensure_certs(state)
+    ca = ensure_certs(state)[0]
     key = base64.b64encode(os.urandom(64)).decode()
     mgr = AzuriteManager(state)
     mgr.start({ACCOUNT: key})
@@ -151,7 +151,7 @@ def test_rate_limit_is_roughly_honoured(stack):
     cont.create_container()
     data = os.urandom(400_000)
     cont.upload_blob("x.bin", data)
-    proxy.set_rate(1_000_000)            # 1 MB/s each way: 400 KB takes ~0.4 s, not ~10 ms
+    proxy.set_rate(250_000)              # 250 KB/s each way: 400 KB takes ~1.6 s, not ~10 ms
     try:
         t0 = time.monotonic()
         assert cont.download_blob("x.bin").readall() == data
@@ -161,7 +161,7 @@ def test_rate_limit_is_roughly_honoured(stack):
     t0 = time.monotonic()
     assert cont.download_blob("x.bin").readall() == data
     fast = time.monotonic() - t0
-    assert 0.3 <= slow < 3.0, slow
+    assert 1.2 <= slow < 8.0, slow
     assert fast < slow / 2, (fast, slow)
     with pytest.raises(ValueError):
         proxy.set_rate(-5)
