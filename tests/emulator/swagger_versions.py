@@ -11,8 +11,10 @@ azure-mgmt-storage 25.3.0 -> 2026-09-01, azure-mgmt-keyvault 14.1.0 -> 2026-05-1
 azure-mgmt-containerregistry 15.0.0 -> 2025-11-01, azure-mgmt-resource 26.0.0 -> 2025-04-01,
 azure-mgmt-machinelearningservices 2.0.0b2 -> 2023-04-01, azure-mgmt-applicationinsights 4.1.0
 (multi-api, components 2020-02-02), azure-mgmt-authorization 4.0.0 (multi-api, 2022-04-01).
-azure-ai-ml is not installed; the versions its operations send (models 2023-08-01-preview,
-workspaces 2024-10-01-preview, ...) are in the MachineLearningServices list.
+azure-ai-ml (a test dependency) sends its own versions (models 2023-08-01-preview, workspaces
+2024-10-01-preview, data/environments/jobs 2023-04-01-preview, ...): they are in the
+MachineLearningServices list, and their traffic is recorded and checked by oav_check as the
+vendored version.
 """
 
 _ML_STABLE = [
