@@ -94,6 +94,11 @@ def test_workspace_as_the_sdk_sees_it(ml):
     # the SDK reads the key through listSecrets when asked to
     with_key = ml.datastores.get("workspaceblobstore", include_secrets=True)
     assert with_key.credentials.account_key
+    # ... and the blob containers of the default datastores exist in the account
+    account = BlobServiceClient(f"https://{SA}.blob.core.windows.net",
+                                credential=with_key.credentials.account_key)
+    containers = {c.name for c in account.list_containers()}
+    assert {default.container_name, "azureml"} <= containers
 
 
 def test_custom_model_folder_round_trip(ml, emulator, tmp_path):
