@@ -68,11 +68,12 @@ class Resource(object):
         raise NotImplementedError
 
     def plan(self, clients, current):
-        """-> {action: create|update|delete|none, changes, after, ...}; may update ``plan`` in place
-        when applying finds the work already done (another run did it)."""
+        """-> {action: create|update|delete|none, changes, after, ...} (``after``: the resource after)."""
         raise NotImplementedError
 
     def create(self, clients, plan, wait):
+        """-> the new resource. Like ``update``, it may update ``plan`` in place when it finds the
+        work already done by another run; ``changed``/``changes`` are read from the plan afterwards."""
         raise NotImplementedError
 
     def update(self, clients, plan, current, wait):
