@@ -271,6 +271,9 @@ def test_source_deleted_behind_the_registry_fails_that_item_alone(emulator, run_
     assert dst.tree("amlops-bcdr/models/gone/") == {}
     text = json.dumps(result) + run.stdout + run.stderr
     assert src.key not in text and dst.key not in text
+    # put the source right for the tests after this one
+    src.ml.model_versions.delete(src.group, src.workspace, "gone", "1")
+    src.ml.model_containers.delete(src.group, src.workspace, "gone")
 
 
 @pytest.mark.parametrize("change, expected", [
@@ -293,3 +296,45 @@ def test_bad_input_is_one_line_and_changes_nothing(emulator, run_playbook, sides
     assert emulator.state() == state
     if change != "same" and "names" not in change:
         assert arm_calls(emulator, seen) == [], "input checks come before any call"
+
+
+def test_rerun_after_a_killed_copy_converges(emulator, run_playbook, sides, sync_vars):
+    """A run killed half-way leaves some files at the version's deterministic path (one of them
+    half-written) and no registration; the next run rewrites the same path and registers it once."""
+    src, dst = sides["src"], sides["dst"]
+    run_playbook("model_copy.yml", sync_vars)
+    fraud_4 = dict(FRAUD_1, **{"model.pkl": b"fraud model v4 " * 100})
+    src.upload("models/fraud/4/", fraud_4)
+    src.register("fraud", "4", src.datastore_uri("models/fraud/4/"))
+    check = run_playbook("model_copy.yml", dict(sync_vars, sync=dict(sync_vars["sync"], names=["fraud"])), check=True)
+    planned = [i for i in copy_task(check)["copied"] if i["key"] == "model:fraud:4"]
+    assert len(planned) == 1, check
+    path = planned[0]["path"]
+    dst.upload(path, {"model.pkl": b"fraud model v4 " * 10, "MLmodel": fraud_4["MLmodel"]})  # the killed run's work
+
+    run = run_playbook("model_copy.yml", sync_vars)
+    assert run.rc == 0, run
+    done = [i for i in copy_task(run)["copied"] if i["key"] == "model:fraud:4"]
+    assert done and done[0]["path"] == path
+    assert done[0]["bytes_copied"] == sum(len(v) for k, v in fraud_4.items() if k != "MLmodel")
+    assert dst.tree(path) == fraud_4
+    assert set(n.split("/")[0] for n in dst.tree("amlops-bcdr/models/fraud/4/")) == {planned[0]["digest"]}
+    assert dst.version("fraud", "4").properties.properties[DIGEST] == planned[0]["digest"]
+    assert run_playbook("model_copy.yml", sync_vars).changed == 0
+
+
+def test_archived_in_the_source_follows_with_full_scan(emulator, run_playbook, sides, sync_vars):
+    src, dst = sides["src"], sides["dst"]
+    run_playbook("model_copy.yml", sync_vars)
+    current = src.version("fraud", "1")
+    current.properties.is_archived = True
+    src.ml.model_versions.create_or_update(src.group, src.workspace, "fraud", "1", current)
+    scan = dict(sync_vars, sync=dict(sync_vars["sync"], full_scan=True))
+    check = run_playbook("model_copy.yml", scan, check=True)
+    run = run_playbook("model_copy.yml", scan)
+    assert run.rc == 0, run
+    result = copy_task(run)
+    assert copy_task(check)["plan"] == result["plan"]
+    assert [(i["key"], i["changes"]) for i in result["updated"]] == [("model:fraud:1", {"is_archived": [False, True]})]
+    assert dst.version("fraud", "1").properties.is_archived is True
+    assert run_playbook("model_copy.yml", scan).changed == 0
