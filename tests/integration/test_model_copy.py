@@ -241,7 +241,7 @@ def test_conflict_is_reported_and_left_alone_orphans_removed(emulator, run_playb
     result = copy_task(run)
     assert copy_task(check)["plan"] == result["plan"]
     assert keys(result["conflicts"]) == ["model:fraud:3"]
-    assert "other files" in result["conflicts"][0]["reason"]
+    assert "other content" in result["conflicts"][0]["reason"]
     assert keys(result["deleted"]) == ["orphan:" + orphan]
     assert dst.tree(orphan) == {}
     assert dst.version("fraud", "3").as_dict() == before

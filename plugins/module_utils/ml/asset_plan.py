@@ -23,6 +23,7 @@ __metaclass__ = type
 
 import fnmatch
 import hashlib
+import json
 import re
 
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.tags import tag_errors
@@ -40,6 +41,12 @@ STATE_PREFIX = "amlops-bcdr/state/models/"
 MAX_PARALLELISM = 32
 # Fields of a registered version Azure ML lets you change; everything else is fixed at registration.
 MUTABLE_FIELDS = ("description", "tags", "stage", "is_archived")
+# What the sync copies, per asset type: where its files are (``location``, a version field, None for
+# an environment without a build context) and what else makes its content (``spec`` fields).
+MODEL = dict(key="model", prefix=COPY_PREFIX, state=STATE_PREFIX, location="model_uri", spec=None)
+ENVIRONMENT = dict(key="environment", prefix="amlops-bcdr/environments/", state="amlops-bcdr/state/environments/",
+                   location="context_uri",
+                   spec=("image", "conda_file", "os_type", "inference_config", "dockerfile_path"))
 
 # Model names: letters, digits, '-', '_', '.'; filters may use shell wildcards (* ? [..]).
 NAME_FILTER_RE = re.compile(r"^[A-Za-z0-9_.*?\[\]-]{1,255}$")
@@ -198,42 +205,56 @@ def next_record(record, selected, target_containers, items):
 # step 2: one version
 # ---------------------------------------------------------------------------------------------
 
-def content_digest(files):
-    """Identity of a version's content: its files' relative paths, sizes and MD5s (32 hex)."""
+def content_digest(files, spec=None):
+    """Identity of a version's content: its files' relative paths, sizes and MD5s, plus the
+    ``spec`` (an environment's image, conda file ...) when there is one (32 hex)."""
     lines = sorted("%s\t%d\t%s" % (f["path"], int(f["size"]), f.get("md5") or "") for f in files)
+    if spec is not None:
+        lines.append("spec\t" + json.dumps(spec, sort_keys=True))
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:32]
 
 
-def _file_set(files):
-    return sorted((f["path"], int(f["size"]), f.get("md5") or "") for f in files)
+def spec_of(version, kind=MODEL):
+    if kind["spec"] is None:
+        return None
+    return dict((f, version.get(f) or None) for f in kind["spec"])
 
 
-def copy_path(name, version, digest):
+def location_of(version, kind=MODEL):
+    return (version or {}).get(kind["location"]) or None
+
+
+def copy_path(name, version, digest, prefix=COPY_PREFIX):
     """Deterministic: a run killed half-way and run again writes the very same blobs."""
-    return "%s%s/%s/%s/" % (COPY_PREFIX, name, version, digest)
+    return "%s%s/%s/%s/" % (prefix, name, version, digest)
 
 
-def sync_digest(target):
+def sync_digest(target, kind=MODEL):
     """The digest the sync stamped on a target version, if the version is still the sync's copy
-    (its files under the sync's path for that digest); None for anything else."""
+    (its files under the sync's path for that digest, or no files at all); None for anything else."""
     if target is None:
         return None
     digest = (target.get("properties") or {}).get(DIGEST_PROPERTY)
-    if digest and copy_path(target["name"], target["version"], digest) in (target.get("model_uri") or ""):
+    where = location_of(target, kind)
+    if digest and (where is None or copy_path(target["name"], target["version"], digest, kind["prefix"]) in where):
         return digest
     return None
 
 
-def needs_target_files(target):
-    """A target version that is not the sync's copy must have its files compared."""
-    return target is not None and sync_digest(target) is None
+def needs_target_files(target, kind=MODEL):
+    """A target version with files that is not the sync's copy must have its files compared."""
+    return target is not None and location_of(target, kind) is not None and sync_digest(target, kind) is None
 
 
-def needs_source_files(source, target):
-    """False when the target version is the sync's copy of this very source version (its stamps
-    say so): Azure ML fixes a registered version's modelUri, so the content is known."""
+def needs_source_files(source, target, kind=MODEL):
+    """False when the source has no files, or when the target version is the sync's copy of this
+    very source version (its stamps say so): Azure ML fixes a registered version's location, so
+    the content is known."""
+    where = location_of(source, kind)
+    if where is None:
+        return False
     stamps = (target or {}).get("properties") or {}
-    return not (sync_digest(target) and stamps.get(SOURCE_URI_PROPERTY) == source.get("model_uri"))
+    return not (sync_digest(target, kind) and stamps.get(SOURCE_URI_PROPERTY) == where)
 
 
 def _metadata_changes(source, target):
@@ -251,17 +272,17 @@ def _metadata_changes(source, target):
     return changes
 
 
-def version_key(name, version):
-    return "model:%s:%s" % (name, version)
+def version_key(name, version, kind=MODEL):
+    return "%s:%s:%s" % (kind["key"], name, version)
 
 
-def plan_version(source, source_files, target=None, target_files=None):
+def plan_version(source, source_files, target=None, target_files=None, kind=MODEL):
     """Decide what to do with one selected source version.
 
-    ``source_files``: the files under the source version's path (empty: nothing to copy, the
-    copy will fail for this item alone). ``target``: the target's version of the same name and
-    version, or None. ``target_files``: the target version's files, needed only when
-    ``needs_target_files(target)``.
+    ``source_files``: the files under the source version's location (empty: nothing to copy, the
+    copy will fail for this item alone; None: not listed, allowed only when not
+    ``needs_source_files``). ``target``: the target's version of the same name and version, or
+    None. ``target_files``: the target version's files, needed only when ``needs_target_files``.
 
     copy     -> not in the target: copy the files, then register (nothing registered before
                 the files are verified);
@@ -270,23 +291,26 @@ def plan_version(source, source_files, target=None, target_files=None):
     conflict -> same name and version, different content: reported, left alone.
     """
     name, version = source["name"], str(source["version"])
-    if source_files is None:  # not listed: only allowed when not needs_source_files(source, target)
+    has_files = location_of(source, kind) is not None
+    key = version_key(name, version, kind)
+    if source_files is None and has_files:
         digest = target["properties"][DIGEST_PROPERTY]
-        item = dict(key=version_key(name, version), name=name, version=version, digest=digest, files=None, bytes=None)
+        item = dict(key=key, name=name, version=version, digest=digest, files=None, bytes=None)
     else:
-        digest = content_digest(source_files)
-        item = dict(key=version_key(name, version), name=name, version=version, digest=digest,
+        source_files = source_files or []
+        digest = content_digest(source_files, spec_of(source, kind))
+        item = dict(key=key, name=name, version=version, digest=digest,
                     files=len(source_files), bytes=sum(int(f["size"]) for f in source_files))
     if target is None:
-        source_files = source_files or []
         reason = "not in the target"
-        if not source_files:
+        if has_files and not source_files:
             reason = "not in the target; the source path has no files (the copy will fail)"
-        return dict(item, action="copy", reason=reason, path=copy_path(name, version, digest), in_target=False)
-    if source_files is not None and not source_files:
+        path = copy_path(name, version, digest, kind["prefix"]) if has_files else None
+        return dict(item, action="copy", reason=reason, path=path, in_target=False)
+    if has_files and source_files is not None and not source_files:
         return dict(item, action="skip", in_target=True,
                     reason="the source path has no files; the target's version is left as it is")
-    their_digest = sync_digest(target)
+    their_digest = sync_digest(target, kind)
     if their_digest:
         if their_digest != digest:
             return dict(item, action="conflict", in_target=True,
@@ -297,15 +321,17 @@ def plan_version(source, source_files, target=None, target_files=None):
             return dict(item, action="update", changes=changes, in_target=True,
                         reason="metadata differs: %s" % ", ".join(sorted(changes)))
         return dict(item, action="skip", reason="already copied", in_target=True)
-    if target_files is not None and _file_set(target_files) == _file_set(source_files):
+    if location_of(target, kind) is None:
+        target_files = []
+    if target_files is not None and content_digest(target_files, spec_of(target, kind)) == digest:
         return dict(item, action="skip", in_target=True,
-                    reason="same files already registered in the target (not by this sync)")
+                    reason="same content already registered in the target (not by this sync)")
     return dict(item, action="conflict", in_target=True,
-                reason="registered in the target with other files (same name and version)")
+                reason="registered in the target with other content (same name and version)")
 
 
 def plan_models(selected, in_step, source_versions, source_files, target_versions, target_files,
-                versions=None, tags=None):
+                versions=None, tags=None, kind=MODEL):
     """All version items of the listed containers, in name/version order.
 
     ``source_versions``/``target_versions``: {container name: [version]} for the listed
@@ -324,8 +350,10 @@ def plan_models(selected, in_step, source_versions, source_files, target_version
                 continue
             ver = str(source["version"])
             target = targets.get(ver)
-            files = source_files.get((name, ver)) or [] if needs_source_files(source, target) else None
-            items.append(plan_version(source, files, target, target_files.get((name, ver))))
+            files = None
+            if needs_source_files(source, target, kind):
+                files = source_files.get((name, ver)) or []
+            items.append(plan_version(source, files, target, target_files.get((name, ver)), kind))
     return items
 
 
@@ -338,17 +366,17 @@ def _version_order(version):
 # step 3: orphaned copies
 # ---------------------------------------------------------------------------------------------
 
-def parse_copy_path(blob_name):
-    """'amlops-bcdr/models/<name>/<version>/<digest>/<file>' -> (name, version, digest), else None."""
-    if not blob_name.startswith(COPY_PREFIX):
+def parse_copy_path(blob_name, prefix=COPY_PREFIX):
+    """'<prefix><name>/<version>/<digest>/<file>' -> (name, version, digest), else None."""
+    if not blob_name.startswith(prefix):
         return None
-    parts = blob_name[len(COPY_PREFIX):].split("/", 3)
+    parts = blob_name[len(prefix):].split("/", 3)
     if len(parts) < 4 or not all(parts[:3]):
         return None
     return parts[0], parts[1], parts[2]
 
 
-def orphan_items(copy_blobs, listed, target_versions, items):
+def orphan_items(copy_blobs, listed, target_versions, items, prefix=COPY_PREFIX):
     """Delete items for copies under the sync's prefix that no registered version and no planned
     item uses. Only containers listed in this run are judged (the others were not read)."""
     used = set()
@@ -362,7 +390,7 @@ def orphan_items(copy_blobs, listed, target_versions, items):
             used.add((item["name"], item["version"], item["digest"]))
     groups = {}
     for blob in copy_blobs:
-        where = parse_copy_path(blob["name"])
+        where = parse_copy_path(blob["name"], prefix)
         if where is None or where[0] not in listed or where in used:
             continue
         group = groups.setdefault(where, dict(blobs=[], bytes=0))
@@ -371,8 +399,8 @@ def orphan_items(copy_blobs, listed, target_versions, items):
     out = []
     for (name, version, digest) in sorted(groups):
         group = groups[(name, version, digest)]
-        out.append(dict(key="orphan:%s" % copy_path(name, version, digest), action="delete", name=name,
-                        version=version, digest=digest, files=len(group["blobs"]), bytes=group["bytes"],
-                        path=copy_path(name, version, digest), in_target=True,
+        path = copy_path(name, version, digest, prefix)
+        out.append(dict(key="orphan:%s" % path, action="delete", name=name, version=version, digest=digest,
+                        files=len(group["blobs"]), bytes=group["bytes"], path=path, in_target=True,
                         reason="copied files no registered version uses (an interrupted or superseded copy)"))
     return out

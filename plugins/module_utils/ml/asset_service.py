@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: amlops.bcdr contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""ML asset operations (model containers and versions, the default datastore): the one place that
-calls the ML SDK for assets, Microsoft.MachineLearningServices api-version 2024-04-01.
+"""ML asset operations (model and environment containers and versions, the default datastore): the
+one place that calls the ML SDK for assets, Microsoft.MachineLearningServices api-version 2024-04-01.
 
 Everything returned is a plain dict in the shapes ``asset_plan`` documents; no SDK model leaves.
 """
@@ -90,6 +90,77 @@ def put_model_version(clients, resource_group, workspace, version):
     result = clients.ml().model_versions.create_or_update(resource_group, workspace, version["name"],
                                                           str(version["version"]), body)
     return version_to_dict(version["name"], result)
+
+
+def environment_to_dict(name, version):
+    props = version.properties
+    build = getattr(props, "build", None)
+    inference = getattr(props, "inference_config", None)
+    return dict(
+        name=name,
+        version=version.name,
+        image=props.image,
+        conda_file=props.conda_file,
+        os_type=props.os_type,
+        auto_rebuild=props.auto_rebuild,
+        inference_config=inference.as_dict() if inference is not None else None,
+        context_uri=build.context_uri if build is not None else None,
+        dockerfile_path=build.dockerfile_path if build is not None else None,
+        description=props.description or "",
+        tags=dict(props.tags or {}),
+        properties=dict(props.properties or {}),
+        stage=props.stage,
+        is_archived=bool(props.is_archived),
+    )
+
+
+def list_environment_containers(clients, resource_group, workspace):
+    return [container_to_dict(c) for c in
+            clients.ml().environment_containers.list(resource_group, workspace, list_view_type="All")]
+
+
+def list_environment_versions(clients, resource_group, workspace, name):
+    return [environment_to_dict(name, v) for v in
+            clients.ml().environment_versions.list(resource_group, workspace, name, list_view_type="All")]
+
+
+def get_environment_version(clients, resource_group, workspace, name, version):
+    try:
+        return environment_to_dict(name, clients.ml().environment_versions.get(resource_group, workspace, name,
+                                                                               version))
+    except ResourceNotFoundError:
+        return None
+
+
+def put_environment_version(clients, resource_group, workspace, version):
+    """Register (or, for the mutable fields only, update) an environment version from its plain dict."""
+    build = None
+    if version.get("context_uri"):
+        build = ml_models.BuildContext(context_uri=version["context_uri"],
+                                       dockerfile_path=version.get("dockerfile_path") or "Dockerfile")
+    inference = version.get("inference_config")
+    body = ml_models.EnvironmentVersion(properties=ml_models.EnvironmentVersionProperties(
+        description=version.get("description") or None,
+        tags=version.get("tags") or None,
+        properties=version.get("properties") or None,
+        image=version.get("image"),
+        conda_file=version.get("conda_file"),
+        os_type=version.get("os_type"),
+        auto_rebuild=version.get("auto_rebuild"),
+        inference_config=ml_models.InferenceContainerProperties.from_dict(inference) if inference else None,
+        build=build,
+        stage=version.get("stage"),
+        is_archived=bool(version.get("is_archived")),
+    ))
+    result = clients.ml().environment_versions.create_or_update(resource_group, workspace, version["name"],
+                                                                str(version["version"]), body)
+    return environment_to_dict(version["name"], result)
+
+
+MODEL_OPS = dict(list_containers=list_model_containers, list_versions=list_model_versions,
+                 get_version=get_model_version, put_version=put_model_version)
+ENVIRONMENT_OPS = dict(list_containers=list_environment_containers, list_versions=list_environment_versions,
+                       get_version=get_environment_version, put_version=put_environment_version)
 
 
 def get_datastore(clients, resource_group, workspace, name):

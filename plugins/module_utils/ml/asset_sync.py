@@ -1,0 +1,235 @@
+# -*- coding: utf-8 -*-
+# Copyright: amlops.bcdr contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The copy modules' engine (aml_model_copy, aml_env_copy): reads for ``asset_plan``, then one item
+at a time for ``core.runner.run_collection``. No SDK here: ``asset_service`` and
+``blob.copy_service`` make the calls.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import json
+
+from ansible_collections.amlops.bcdr.plugins.module_utils.blob import copy_service as blobs
+from ansible_collections.amlops.bcdr.plugins.module_utils.blob.uri import UriError, datastore_uri, parse_asset_uri
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import ItemError, run_collection
+from ansible_collections.amlops.bcdr.plugins.module_utils.ml import asset_plan as plan
+from ansible_collections.amlops.bcdr.plugins.module_utils.ml import asset_service as assets
+
+
+def workspace_id(subscription, group, workspace):
+    return ("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.MachineLearningServices/workspaces/%s"
+            % (subscription, group, workspace)).lower()
+
+
+def copy_argument_spec():
+    return dict(
+        source_workspace=dict(type="str", required=True),
+        source_resource_group=dict(type="str", required=True),
+        target_workspace=dict(type="str", required=True),
+        target_resource_group=dict(type="str", required=True),
+        names=dict(type="list", elements="str"),
+        versions=dict(type="list", elements="str"),
+        tags=dict(type="dict"),
+        parallelism=dict(type="int", default=4),
+        wait_timeout=dict(type="int", default=900),
+        full_scan=dict(type="bool", default=False),
+    )
+
+
+class AssetSync:
+    """One copy run of one asset type (``kind``: asset_plan.MODEL or ENVIRONMENT; ``ops``: the
+    matching asset_service functions)."""
+
+    def __init__(self, module, kind, ops):
+        self.module = module
+        self.kind = kind
+        self.ops = ops
+        p = module.params
+        self.source = dict(group=p["source_resource_group"], workspace=p["source_workspace"])
+        self.target = dict(group=p["target_resource_group"], workspace=p["target_workspace"])
+        self.timeout = p["wait_timeout"]
+        self.subscription = None
+        self.access = None
+        self.target_store = None
+        self.details = {}  # item key -> what apply needs (source location, files, version)
+        self.stats = {}
+        self._datastores = {}
+
+    def run(self, result_key):
+        """Run the module to its end (run_collection exits)."""
+        module = self.module
+        # run_collection exits by itself and takes no extra result fields: the container counts ride along.
+        exit_json, fail_json = module.exit_json, module.fail_json
+        module.exit_json = lambda **result: exit_json(containers=self.stats, **result)
+        module.fail_json = lambda **result: fail_json(containers=self.stats, **result)
+        run_collection(module, self.plan_items, self.apply_item, validators=(plan.input_errors,),
+                       parallelism=module.params["parallelism"], result_key=result_key)
+
+    # ---- reads --------------------------------------------------------------------------
+    def _datastore(self, clients, group, workspace, name):
+        key = (group.lower(), workspace.lower(), name.lower())
+        if key not in self._datastores:
+            found = assets.get_datastore(clients, group, workspace, name)
+            if found is None:
+                raise UriError("datastore '%s' does not exist in workspace '%s'" % (name, workspace))
+            self._datastores[key] = found
+        return self._datastores[key]
+
+    def locate(self, clients, side, uri):
+        """A version's location -> {account, container, path} in one of the subscription's accounts."""
+        where = parse_asset_uri(uri)
+        if where["kind"] == "url":
+            account, container, path = self.access.split_url(where["url"])
+            return dict(account=account, container=container, path=path)
+        group = where["resource_group"] or side["group"]
+        workspace = where["workspace"] or side["workspace"]
+        store = self._datastore(clients, group, workspace, where["datastore"])
+        if not store.get("account_name") or not store.get("container_name"):
+            raise UriError("datastore '%s' is not a blob container" % where["datastore"])
+        return dict(account=store["account_name"], container=store["container_name"], path=where["path"])
+
+    def files_of(self, clients, side, version):
+        """(location with its shape, files) of a version's location; raises UriError/CopyError."""
+        loc = self.locate(clients, side, plan.location_of(version, self.kind))
+        shape, files = blobs.list_version_files(self.access, loc["account"], loc["container"], loc["path"])
+        return dict(loc, shape=shape), files
+
+    def state_blob(self):
+        p = self.module.params
+        scope = json.dumps([workspace_id(self.subscription, self.source["group"], self.source["workspace"]),
+                            sorted(p.get("versions") or []), sorted((p.get("tags") or {}).items())])
+        return self.kind["state"] + hashlib.sha256(scope.encode("utf-8")).hexdigest()[:24] + ".json"
+
+    def plan_items(self, clients):
+        p = self.module.params
+        kind = self.kind
+        self.subscription = self.module.auth.subscription_id
+        self.access = blobs.StorageAccess(clients)
+        store = assets.default_datastore(clients, self.target["group"], self.target["workspace"])
+        if store is None or not store.get("account_name") or not store.get("container_name"):
+            raise plan.PlanError("target_workspace: '%s' has no default blob datastore to copy into"
+                                 % self.target["workspace"])
+        self.target_store = store
+        t_account, t_container = store["account_name"], store["container_name"]
+
+        source_containers = self.ops["list_containers"](clients, self.source["group"], self.source["workspace"])
+        selected = plan.select_containers(source_containers, p.get("names"))
+        target_containers = self.ops["list_containers"](clients, self.target["group"], self.target["workspace"])
+        state_name = self.state_blob()
+        state = blobs.read_json(self.access, t_account, t_container, state_name) or {}
+        record = {} if p.get("full_scan") else (state.get("containers") or {})
+        to_list, in_step = plan.containers_to_list(selected, target_containers, record)
+        self.stats = dict(selected=len(selected), listed=len(to_list), in_step=len(in_step))
+
+        source_versions, target_versions, source_files, target_files = {}, {}, {}, {}
+        problems = {}
+        for name in to_list:
+            source_versions[name] = self.ops["list_versions"](clients, self.source["group"], self.source["workspace"], name)
+            target_versions[name] = self.ops["list_versions"](clients, self.target["group"], self.target["workspace"], name)
+            targets = dict((str(v["version"]), v) for v in target_versions[name])
+            latest = [c for c in selected if c["name"] == name][0].get("latest_version")
+            for version in source_versions[name]:
+                if not plan.version_selected(version, latest, p.get("versions"), p.get("tags")):
+                    continue
+                key = (name, str(version["version"]))
+                target = targets.get(key[1])
+                detail = dict(version=version)
+                if plan.needs_source_files(version, target, kind):
+                    try:
+                        detail["source"], source_files[key] = self.files_of(clients, self.source, version)
+                        detail["files"] = source_files[key]
+                    except (UriError, blobs.CopyError) as exc:
+                        problems[key] = str(exc)
+                        source_files[key] = []
+                if plan.needs_target_files(target, kind):
+                    try:
+                        target_files[key] = self.files_of(clients, self.target, target)[1]
+                    except (UriError, blobs.CopyError):
+                        target_files[key] = None  # unreadable: compared as different (a conflict)
+                self.details[plan.version_key(key[0], key[1], kind)] = detail
+
+        items = plan.plan_models(selected, in_step, source_versions, source_files, target_versions, target_files,
+                                 p.get("versions"), p.get("tags"), kind)
+        for item in items:
+            problem = problems.get((item["name"], item["version"]))
+            if problem:
+                item["reason"] = "%s; the source cannot be read: %s" % (item["reason"], problem)
+                self.details[item["key"]]["problem"] = problem
+
+        if to_list:
+            copies = blobs.list_blobs(self.access, t_account, t_container, kind["prefix"])
+            orphans = plan.orphan_items(copies, set(to_list), target_versions, items, kind["prefix"])
+            for orphan in orphans:
+                self.details[orphan["key"]] = dict(blobs=[b["name"] for b in copies
+                                                          if b["name"].startswith(orphan["path"])])
+            items.extend(orphans)
+
+        if not self.module.check_mode:
+            self._record(state_name, state, selected, target_containers, items)
+        return items
+
+    def _record(self, state_name, state, selected, target_containers, items):
+        """Remember which containers are in step (see asset_plan.next_record)."""
+        before = state.get("containers") or {}
+        record = plan.next_record(before, selected, target_containers, items)
+        if record != before:
+            blobs.write_json(self.access, self.target_store["account_name"], self.target_store["container_name"],
+                             state_name, dict(state, containers=record))
+
+    # ---- one item -----------------------------------------------------------------------
+    def apply_item(self, clients, item):
+        detail = self.details.get(item["key"]) or {}
+        if item["action"] == "copy":
+            return self._copy(clients, item, detail)
+        if item["action"] == "update":
+            return self._update(clients, item)
+        if item["action"] == "delete":
+            blobs.delete_blobs(self.access, self.target_store["account_name"], self.target_store["container_name"],
+                               detail.get("blobs") or [])
+            return {}
+        raise ItemError("nothing to do for action %s" % item["action"])
+
+    def _copy(self, clients, item, detail):
+        if detail.get("problem"):
+            raise ItemError("the source of %s cannot be read: %s" % (item["key"], detail["problem"]))
+        field = self.kind["location"]
+        source_uri = plan.location_of(detail["version"], self.kind)
+        version = dict(detail["version"])
+        copied, outcome = 0, {}
+        if source_uri is not None:
+            files = detail.get("files") or []
+            if not files:
+                raise ItemError("the source path of %s has no files (%s); nothing was copied or registered"
+                                % (item["key"], source_uri))
+            source = detail["source"]
+            target = dict(account=self.target_store["account_name"], container=self.target_store["container_name"],
+                          path=item["path"])
+            for f in files:
+                copied += blobs.copy_file(self.access, source, target, f["path"], f["size"], f.get("md5"),
+                                          self.timeout)
+            relative = item["path"] + (files[0]["path"] if source["shape"] == "file" else "")
+            version[field] = datastore_uri(self.subscription, self.target["group"], self.target["workspace"],
+                                           self.target_store["name"], relative)
+            outcome = dict(bytes_copied=copied, target_uri=version[field])
+        version["properties"] = dict(version.get("properties") or {})
+        version["properties"][plan.DIGEST_PROPERTY] = item["digest"]
+        if source_uri is not None:
+            version["properties"][plan.SOURCE_URI_PROPERTY] = source_uri
+        if "job_name" in version:
+            version["job_name"] = None  # the source's job does not exist in the target workspace
+        self.ops["put_version"](clients, self.target["group"], self.target["workspace"], version)
+        return outcome
+
+    def _update(self, clients, item):
+        current = self.ops["get_version"](clients, self.target["group"], self.target["workspace"],
+                                          item["name"], item["version"])
+        if current is None:
+            raise ItemError("%s disappeared from the target during the run" % item["key"])
+        for field, change in item["changes"].items():
+            current[field] = change[1]
+        self.ops["put_version"](clients, self.target["group"], self.target["workspace"], current)
+        return {}
