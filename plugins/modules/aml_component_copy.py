@@ -199,7 +199,7 @@ class ComponentSync(KindSync):
         source = kinds.get_code_version(clients, self.source["group"], self.source["workspace"], *key)
         if source is None:
             found["problem"] = "code %s:%s does not exist in the source" % key
-            found["plan"] = dict(name=key[0], version=key[1], action="conflict", digest=None, files=0, bytes=0,
+            found["plan"] = dict(name=key[0], version=key[1], action="copy", digest=None, files=0, bytes=0,
                                  path=None, reason=found["problem"])
         else:
             found["version"] = source

@@ -98,7 +98,8 @@ def code_sync_digest(code):
     if code is None:
         return None
     digest = (code.get("properties") or {}).get(DIGEST_PROPERTY)
-    if digest and code_path(code["name"], code["version"], digest) in (code.get("code_uri") or ""):
+    # the sync registers a folder's code_uri without its trailing '/', as Azure ML's client does
+    if digest and code_path(code["name"], code["version"], digest).rstrip("/") in (code.get("code_uri") or ""):
         return digest
     return None
 
