@@ -126,10 +126,10 @@ def measure(sizes, n, per_container, keep=False):
         for size in sizes:
             targets.append(Target(size, per_container))
         for t in targets:                                   # warm up connection and caches
-            for _ in range(10):
+            for _warm_up in range(10):
                 t.one_get()
             t.get.clear()
-        for _ in range(n):
+        for _round in range(n):
             for t in targets:
                 t.one_get()
         for i in range(n):

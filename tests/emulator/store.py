@@ -188,7 +188,7 @@ class Table(dict):
             return list(dict.values(self))
 
     def copy(self):
-        return {k: v for k, v in dict.items(self)}
+        return dict(dict.items(self))
 
     def __deepcopy__(self, memo):
         return {k: copy.deepcopy(v, memo) for k, v in dict.items(self)}

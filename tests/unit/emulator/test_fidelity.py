@@ -208,10 +208,8 @@ def test_model_version_list_filters(emu):
     assert _names(emu.call("GET", vl, ML, query={"tags": "team=fraud,ok"})) == ["2"]
     assert _names(emu.call("GET", vl, ML, query={"properties": "auc=0.9"})) == ["2"]
     assert _names(emu.call("GET", vl, ML, query={"properties": "auc=0.1"})) == []
-    assert _names(emu.call("GET", vl, ML, query={"listViewType": "All",
-                                                "$orderBy": "createdtime desc"})) == ["2", "3", "1"]
-    assert _names(emu.call("GET", vl, ML, query={"listViewType": "All",
-                                                "$orderBy": "createdtime desc",
-                                                "$top": "2"})) == ["2", "3"]
+    newest_first = {"listViewType": "All", "$orderBy": "createdtime desc"}
+    assert _names(emu.call("GET", vl, ML, query=newest_first)) == ["2", "3", "1"]
+    assert _names(emu.call("GET", vl, ML, query=dict(newest_first, **{"$top": "2"}))) == ["2", "3"]
     assert _names(emu.call("GET", vl, ML, query={"listViewType": "All", "offset": "1"})) == \
         ["2", "3"]

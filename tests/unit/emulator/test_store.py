@@ -92,8 +92,8 @@ def test_children_and_find_are_indexed_and_ordered(tmp_path):
                      "ORDER BY key", ("t", "/a/", "/a0")),
             ("under", "SELECT key FROM resources WHERE key >= ? AND key < ? ORDER BY key",
              ("/a/", "/a0"))):
-        plans[what] = " ".join(row[-1] for row in s._conn.execute("EXPLAIN QUERY PLAN " + sql,
-                                                                   args))
+        rows = s._conn.execute("EXPLAIN QUERY PLAN " + sql, args)
+        plans[what] = " ".join(row[-1] for row in rows)
     assert "resources_parent" in plans["children"]
     assert "resources_type" in plans["find"]
     assert "PRIMARY KEY" in plans["under"] and "SCAN" not in plans["under"].replace(
