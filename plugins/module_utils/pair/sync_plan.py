@@ -173,8 +173,9 @@ def sync_report(pair_name, direction, results, seconds=None, check_mode=False):
     for asset in sorted(assets):
         o = assets[asset]
         if o["conflicts"]:
-            problems.append("%s: %d conflict%s (left alone): %s" % (asset, o["conflicts"], "" if o["conflicts"] == 1
-                                                                     else "s", ", ".join(o["conflict_keys"])))
+            plural = "" if o["conflicts"] == 1 else "s"
+            problems.append("%s: %d conflict%s (left alone): %s"
+                            % (asset, o["conflicts"], plural, ", ".join(o["conflict_keys"])))
         if o["failed"]:
             detail = ", ".join(o["failed_keys"]) or o["error"] or "failed"
             problems.append("%s: %d failed: %s" % (asset, o["failed"], detail))
@@ -186,7 +187,8 @@ def sync_report(pair_name, direction, results, seconds=None, check_mode=False):
                               for a, o in assets.items()),
                   counts=dict((a, o["covered"]) for a, o in assets.items()),
                   ok=not problems, check_mode=bool(check_mode), seconds=seconds)
-    report["problems"] = ("sync of pair %s (%s) %s: %s" % (pair_name, report["direction"],
-                                                          "would not finish" if check_mode else "did not finish",
-                                                          "; ".join(problems))) if problems else None
+    report["problems"] = None
+    if problems:
+        report["problems"] = "sync of pair %s (%s) %s: %s" % (
+            pair_name, report["direction"], "would not finish" if check_mode else "did not finish", "; ".join(problems))
     return report
