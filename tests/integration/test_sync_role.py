@@ -42,8 +42,7 @@ def copied(run):
     return sorted(i["key"] for i in task(run, "Copy models")["result"]["copied"])
 
 
-def test_check_predicts_apply_copies_and_records_the_rpo_second_run_changes_nothing(emulator, run_playbook,
-                                                                                   synced_pair):
+def test_check_predicts_apply_copies_records_the_rpo_then_changes_nothing(emulator, run_playbook, synced_pair):
     primary, secondary = synced_pair["ws"]["primary"], synced_pair["ws"]["secondary"]
     before = emulator.state()
     check = sync(run_playbook, synced_pair, check=True, diff=True)
