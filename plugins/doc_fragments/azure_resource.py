@@ -87,6 +87,9 @@ class ModuleDocFragment(object):
     # A child of an Azure Machine Learning workspace: name, workspace, resource_group, state.
     IN_WORKSPACE = 'options:' + _NAME + _WORKSPACE + _STATE + _ATTRIBUTES
 
+    # workspace and resource_group alone (a module that reads a workspace's children).
+    WORKSPACE = 'options:' + _WORKSPACE + '\n'
+
     # tags and purge_tags alone.
     TAGS = 'options:' + _TAGS + '\n'
 

@@ -187,7 +187,11 @@ changes:
 
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.diff import make_diff
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.ids import build_resource_id
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule, resource_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import (
+    WORKSPACE_CHILD_OPTIONS,
+    AzureModule,
+    resource_argument_spec,
+)
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import Resource, run_resource
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml.datastore_plan import (
     credentials_type,
@@ -195,6 +199,10 @@ from ansible_collections.amlops.bcdr.plugins.module_utils.ml.datastore_plan impo
     plan_datastore,
 )
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml import datastore_service as service
+
+
+DESIRED_OPTIONS = ("account_name", "container_name", "protocol", "service_data_access_auth_identity", "description",
+                   "tags", "purge_tags")
 
 
 class Datastore(Resource):
@@ -223,9 +231,7 @@ class Datastore(Resource):
 
     def plan(self, clients, current):
         params = self.params
-        desired = dict((k, params[k]) for k in ("account_name", "container_name", "protocol",
-                                                 "service_data_access_auth_identity", "description", "tags",
-                                                 "purge_tags"))
+        desired = dict((k, params[k]) for k in DESIRED_OPTIONS)
         desired.update(credentials_type=self.want_type,
                        endpoint=params["endpoint"] or self.module.auth.cloud.storage_suffix or "core.windows.net")
         return plan_datastore(desired, current, self.state, params["update_credentials"])
@@ -252,9 +258,8 @@ class Datastore(Resource):
 
 def main():
     module = AzureModule(argument_spec=resource_argument_spec(
-        common=("name", "resource_group", "state", "tags", "purge_tags"),
+        common=WORKSPACE_CHILD_OPTIONS + ("tags", "purge_tags"),
         wait=False,
-        workspace=dict(type="str", required=True),
         account_name=dict(type="str"),
         container_name=dict(type="str"),
         endpoint=dict(type="str"),

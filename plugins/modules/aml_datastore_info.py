@@ -18,27 +18,13 @@ description:
   - Useful to check that both workspaces of a DR pair have the same datastores.
   - Calls Microsoft.MachineLearningServices api-version 2024-04-01.
 options:
-  workspace:
-    description: Name of the workspace.
-    type: str
-    required: true
-  resource_group:
-    description: Resource group of the workspace.
-    type: str
-    required: true
   name:
     description: Name of one datastore. The list is empty when it does not exist.
     type: str
 extends_documentation_fragment:
   - amlops.bcdr.azure_auth
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-    details: The module only reads.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
+  - amlops.bcdr.azure_resource.WORKSPACE
+  - amlops.bcdr.azure_resource.READ_ONLY
 author:
   - amlops.bcdr maintainers (@amlops)
 """
@@ -114,25 +100,23 @@ datastores:
       sample: false
 """
 
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule, resource_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import one_or_all, run_info
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml import datastore_service as service
 
 
 def main():
-    argument_spec = dict(
-        workspace=dict(type="str", required=True),
-        resource_group=dict(type="str", required=True),
-        name=dict(type="str"),
-    )
-    module = AzureModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AzureModule(argument_spec=resource_argument_spec(common=("workspace", "resource_group"), wait=False,
+                                                              name=dict(type="str")))
     params = module.params
-    with module.azure_errors("listing the datastores of workspace %s" % params["workspace"]):
-        if params["name"]:
-            found = service.get_datastore(module.clients, params["resource_group"], params["workspace"], params["name"])
-            datastores = [found] if found else []
-        else:
-            datastores = service.list_datastores(module.clients, params["resource_group"], params["workspace"])
-    module.exit_json(changed=False, datastores=sorted(datastores, key=lambda d: d["name"] or ""))
+    group, workspace = params["resource_group"], params["workspace"]
+
+    def read(clients):
+        found = one_or_all(lambda name: service.get_datastore(clients, group, workspace, name),
+                           lambda: service.list_datastores(clients, group, workspace), params["name"])
+        return dict(datastores=sorted(found, key=lambda d: d["name"] or ""))
+
+    run_info(module, "listing the datastores of workspace %s" % workspace, read)
 
 
 if __name__ == "__main__":

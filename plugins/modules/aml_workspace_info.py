@@ -29,14 +29,7 @@ options:
     elements: str
 extends_documentation_fragment:
   - amlops.bcdr.azure_auth
-attributes:
-  check_mode:
-    description: Can run in check mode.
-    support: full
-    details: This module changes nothing.
-  diff_mode:
-    description: Does not return a diff.
-    support: none
+  - amlops.bcdr.azure_resource.READ_ONLY
 author:
   - amlops.bcdr maintainers (@amlops)
 """
@@ -78,6 +71,7 @@ workspaces:
 """
 
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import one_or_all, run_info
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml import workspace_service as service
 
 
@@ -102,18 +96,16 @@ def main():
             tags=dict(type="list", elements="str"),
         ),
         required_by=dict(name="resource_group"),
-        supports_check_mode=True,
     )
     params = module.params
-    with module.azure_errors("reading workspaces"):
-        if params["name"]:
-            found = service.get_workspace(module.clients, params["resource_group"], params["name"])
-            workspaces = [found] if found else []
-        else:
-            workspaces = service.list_workspaces(module.clients, params["resource_group"])
     filters = parse_tag_filters(params["tags"])
-    workspaces = sorted((ws for ws in workspaces if matches(ws, filters)), key=lambda ws: ws["id"].lower())
-    module.exit_json(changed=False, workspaces=workspaces)
+
+    def read(clients):
+        found = one_or_all(lambda name: service.get_workspace(clients, params["resource_group"], name),
+                           lambda: service.list_workspaces(clients, params["resource_group"]), params["name"])
+        return dict(workspaces=sorted((ws for ws in found if matches(ws, filters)), key=lambda ws: ws["id"].lower()))
+
+    run_info(module, "reading workspaces", read)
 
 
 if __name__ == "__main__":

@@ -76,6 +76,7 @@ def wait_argument_spec(default_timeout=900):
 # The options most modules share (documented by the amlops.bcdr.azure_resource doc fragment).
 COMMON_OPTIONS = dict(
     name=dict(type='str', required=True),
+    workspace=dict(type='str', required=True),
     resource_group=dict(type='str', required=True),
     state=dict(type='str', choices=['present', 'absent'], default='present'),
     location=dict(type='str'),
@@ -83,6 +84,7 @@ COMMON_OPTIONS = dict(
     purge_tags=dict(type='bool', default=True),
 )
 RESOURCE_OPTIONS = ('name', 'resource_group', 'state', 'location', 'tags', 'purge_tags')
+WORKSPACE_CHILD_OPTIONS = ('name', 'workspace', 'resource_group', 'state')
 
 
 def resource_argument_spec(common=RESOURCE_OPTIONS, wait=True, **options):
