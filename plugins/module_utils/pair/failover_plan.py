@@ -26,7 +26,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.amlops.bcdr.plugins.module_utils.pair.dr_state import (
-    ROLES, StateError, demote_tags, format_duration, format_time, other_role, parse_max_rpo, parse_time,
+    ROLES, TAG_EPOCH, StateError, demote_tags, format_duration, format_time, other_role, parse_max_rpo, parse_time,
     switch_tags,
 )
 
@@ -107,7 +107,14 @@ def precheck(facts):
     if registry is not None:
         replica = registry.get("replica")
         where = "registry %s in %s" % (registry.get("name"), registry.get("location"))
-        if replica is None:
+        if registry.get("error"):
+            # The registry's ARM resource lives in its home region, which may be the region being left:
+            # not knowing must not stop a failover (the replica serves pulls without it); a human checks.
+            checks.append(_check("registry", False, "%s: not checked, the registry did not answer (%s)"
+                                 % (where, registry["error"]), blocking=False))
+        elif registry.get("home"):
+            checks.append(_check("registry", True, "%s: the registry's home region" % where))
+        elif replica is None:
             checks.append(_check("registry", False, "%s: no replica (images cannot be pulled there while the other "
                                                     "region is down)" % where))
         else:
@@ -225,10 +232,13 @@ def human_todo(facts, plan):
                     "do not move" % (target, old))
     for skipped in plan["skipped"]:
         if skipped["step"] == "demote":
-            todo.append("the %s workspace could not be told of the switch and still claims %s at epoch %d: it is "
-                        "fenced; after it recovers run the failback (-e target=%s) or the sync, which demote it"
-                        % (skipped["role"], resolution["sides"][skipped["role"]]["active"] or "nothing",
-                           resolution["sides"][skipped["role"]]["epoch"], old))
+            side = resolution["sides"][skipped["role"]]
+            # a side that did not answer was not read: what it claims is unknown (its last claim, at best)
+            claims = ("claims %s at epoch %d" % (side["active"], side["epoch"]) if side.get("claims")
+                      else "still holds its last claim (it was not read)")
+            todo.append("the %s workspace could not be told of the switch and %s: it is fenced by the new epoch %s; "
+                        "after it recovers run the failback (-e target=%s) or the sync, which demote it"
+                        % (skipped["role"], claims, (plan.get("tags") or {}).get(TAG_EPOCH, "?"), skipped["role"]))
             todo.append("run outputs in the %s workspace's default storage are reachable again when it recovers"
                         % skipped["role"])
         if skipped["step"] == "sync":
@@ -238,6 +248,8 @@ def human_todo(facts, plan):
     for check in plan["checks"]:
         if check["blocking"]:  # only reached with force: true
             todo.append("forced past a failed pre-check (%s): %s" % (check["name"], check["detail"]))
+        elif not check["ok"]:
+            todo.append("check by hand (%s): %s" % (check["name"], check["detail"]))
     if plan["action"] == "switch" and not facts.get("hooks"):
         todo.append("update what neither config.json nor the amlops.bcdr.active_workspace lookup reaches "
                     "(CI/CD variables, DNS, notebooks naming the workspace)")
@@ -294,3 +306,69 @@ def finish_report(report, finished_at):
     report["finished_at"] = format_time(finished_at)
     report["seconds"] = round(sum(e["seconds"] or 0 for e in report["timeline"]), 3)
     return report
+
+
+def fill_report(report, steps, started, finished_at, skipped=None, human=None):
+    """Fill the skeleton from what the run did. ``steps``: in the order they ended, each
+    ``{step, role, status, detail, at}`` (``at``: POSIX seconds when it ended; its seconds are counted
+    from the previous step's end, the first from ``started``). The timeline follows the run's order;
+    a step the plan listed takes its planned entry, one it did not (reading the state, the pre-checks)
+    is added; planned steps that never ran follow, still ``planned``. ``skipped`` (what the run found
+    unreachable after the plan was made, e.g. a demotion that timed out) and ``human`` are appended."""
+    planned = list(report["timeline"])
+    timeline = []
+    last = float(started)
+    for step in steps:
+        at = float(step["at"])
+        entry = None
+        for candidate in planned:
+            if candidate["step"] == step["step"] and (step.get("role") is None or candidate["role"] == step.get("role")):
+                entry = candidate
+                planned.remove(candidate)
+                break
+        entry = dict(entry or dict(step=step["step"], role=step.get("role"), detail=None))
+        entry.update(status=step.get("status") or "ok", seconds=round(max(0.0, at - last), 3))
+        if step.get("detail") is not None:
+            entry["detail"] = step["detail"]
+        timeline.append(entry)
+        last = at
+    report["timeline"] = timeline + planned
+    for entry in skipped or []:
+        if entry not in report["skipped"]:
+            report["skipped"].append(dict(entry))
+    for line in human or []:
+        if line not in report["human"]:
+            report["human"].append(line)
+    report = finish_report(report, finished_at)
+    report["seconds_wall"] = round(max(0.0, last - float(started)), 3)
+    return report
+
+
+def demote_skipped(role, reason, old_claim):
+    """A demotion that was planned but did not go through (the region stopped answering): what the
+    report lists as skipped, and what a human still has to do."""
+    skipped = dict(step="demote", role=role, reason="the %s workspace did not answer (%s): it keeps its old claim "
+                   "and is fenced until demoted" % (role, reason))
+    todo = ("the %s workspace could not be told of the switch and still claims %s: it is fenced; after it "
+            "recovers run the failback (-e target=%s) or the sync, which demote it" % (role, old_claim, role))
+    return skipped, todo
+
+
+def summary_lines(report):
+    """The report as a few lines for the play's output."""
+    lines = ["%s: %s" % (report["action"], report["message"]),
+             "epoch %s -> %s; RPO at the switch %s%s" % (
+                 report["epoch_before"], report["epoch_after"], report["rpo"],
+                 " (max_rpo %s)" % format_duration(report["max_rpo_seconds"]) if report.get("max_rpo_seconds")
+                 else "")]
+    for entry in report["timeline"]:
+        lines.append("  %-8s %-9s %-7s %7ss  %s" % (
+            entry["step"], entry.get("role") or "-", entry["status"],
+            "%.1f" % entry["seconds"] if entry.get("seconds") is not None else "-", entry.get("detail") or ""))
+    for entry in report["skipped"]:
+        lines.append("skipped %s (%s): %s" % (entry["step"], entry.get("role"), entry["reason"]))
+    for line in report["human"]:
+        lines.append("to do: %s" % line)
+    if report.get("seconds_wall") is not None:
+        lines.append("total %.1fs" % report["seconds_wall"])
+    return lines

@@ -53,7 +53,8 @@ def test_failover_with_the_primary_down_switches_and_skips_the_demotion():
     assert (report["rpo_seconds"], report["rpo"], report["max_rpo_seconds"]) == (1200, "20m", 3600)
     assert [e["status"] for e in report["timeline"]] == ["planned"] * 4
     assert any("resubmit in the secondary workspace the jobs" in h for h in report["human"])
-    assert any("the primary workspace could not be told of the switch and still claims" in h for h in report["human"])
+    assert any("the primary workspace could not be told of the switch and still holds its last claim (it was not "
+               "read): it is fenced by the new epoch 2" in h for h in report["human"])
     assert all(c["ok"] for c in plan["checks"])
 
 
