@@ -108,8 +108,8 @@ def input_errors(params):
 # filters
 # ---------------------------------------------------------------------------------------------
 
-def select_containers(containers, names):
-    """The source containers the name filters select; a filter matching no model is an error."""
+def select_containers(containers, names, what="model"):
+    """The source containers the name filters select; a filter matching no ``what`` is an error."""
     if not names:
         return sorted(containers, key=lambda c: c["name"])
     chosen, unmatched = {}, []
@@ -120,8 +120,8 @@ def select_containers(containers, names):
         for c in hits:
             chosen[c["name"]] = c
     if unmatched:
-        raise PlanError("names: no model in the source workspace matches %s"
-                        % ", ".join("'%s'" % n for n in unmatched))
+        raise PlanError("names: no %s in the source workspace matches %s"
+                        % (what, ", ".join("'%s'" % n for n in unmatched)))
     return [chosen[n] for n in sorted(chosen)]
 
 

@@ -117,7 +117,7 @@ class AssetSync:
         t_account, t_container = store["account_name"], store["container_name"]
 
         source_containers = self.ops["list_containers"](clients, self.source["group"], self.source["workspace"])
-        selected = plan.select_containers(source_containers, p.get("names"))
+        selected = plan.select_containers(source_containers, p.get("names"), kind["key"])
         target_containers = self.ops["list_containers"](clients, self.target["group"], self.target["workspace"])
         state_name = self.state_blob()
         state = blobs.read_json(self.access, t_account, t_container, state_name) or {}

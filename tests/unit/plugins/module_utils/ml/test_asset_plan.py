@@ -312,3 +312,51 @@ def test_filters_left_out_of_record_scope():
     record = world.sync({})
     assert set(record) == {"fraud", "churn", "ltv"}
     assert world.plan({})[1] == ["churn", "fraud", "ltv"]
+
+
+# ------------------------------------------------------------------------------ environments
+ENV = plan.ENVIRONMENT
+
+
+def env(ver="1", image="mcr.microsoft.com/azureml/base:1", conda="name: x\n", context=None, **kw):
+    v = dict(name="infer", version=ver, image=image, conda_file=conda, os_type="Linux", inference_config=None,
+             context_uri=context, dockerfile_path="Dockerfile" if context else None, description="", tags={},
+             properties={}, stage=None, is_archived=False, auto_rebuild="Disabled")
+    v.update(kw)
+    return v
+
+
+def test_image_environment_needs_no_files_and_is_copied_by_spec():
+    source = env()
+    assert not plan.needs_source_files(source, None, ENV)
+    item = plan.plan_version(source, None, None, None, ENV)
+    assert item["action"] == "copy" and item["path"] is None and item["key"] == "environment:infer:1"
+    assert item["digest"] == plan.content_digest([], plan.spec_of(source, ENV))
+
+
+def test_environment_spec_decides_skip_or_conflict():
+    source = env()
+    same_by_hand = env()
+    assert not plan.needs_target_files(same_by_hand, ENV)
+    assert plan.plan_version(source, None, same_by_hand, None, ENV)["action"] == "skip"
+    other_conda = env(conda="name: y\n")
+    assert plan.plan_version(source, None, other_conda, None, ENV)["action"] == "conflict"
+    stamped = env(properties={plan.DIGEST_PROPERTY: plan.content_digest([], plan.spec_of(source, ENV))},
+                  tags={"t": "1"})
+    item = plan.plan_version(source, None, stamped, None, ENV)
+    assert item["action"] == "update" and item["changes"] == {"tags": [{"t": "1"}, {}]}
+
+
+def test_build_context_environment_copies_its_files():
+    source = env(image=None, conda=None, context="azureml://datastores/workspaceblobstore/paths/envs/infer/1/")
+    assert plan.needs_source_files(source, None, ENV)
+    item = plan.plan_version(source, FILES, None, None, ENV)
+    assert item["action"] == "copy" and item["path"].startswith("amlops-bcdr/environments/infer/1/")
+    # the Dockerfile's name is part of the content
+    other = dict(source, dockerfile_path="docker/Dockerfile")
+    assert plan.plan_version(other, FILES, None, None, ENV)["digest"] != item["digest"]
+    # a copy by the sync is recognised by its stamps and path, without listing
+    copy_ = dict(source, context_uri="azureml://datastores/workspaceblobstore/paths/" + item["path"],
+                 properties={plan.DIGEST_PROPERTY: item["digest"], plan.SOURCE_URI_PROPERTY: source["context_uri"]})
+    assert not plan.needs_source_files(source, copy_, ENV) and not plan.needs_target_files(copy_, ENV)
+    assert plan.plan_version(source, None, copy_, None, ENV)["action"] == "skip"
