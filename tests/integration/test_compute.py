@@ -4,15 +4,8 @@ that never count as a change, fixed fields and bad input refused with one line a
 quota check in both regions of a pair (fits; a region with a low limit names the family and the numbers)."""
 
 import copy
-import importlib.util
 
 import pytest
-
-# Usages_List / VirtualMachineSizes_List and the per-region quota table come with the emulator's actions;
-# until they land, the quota tests skip, saying why.
-HAS_ACTIONS = importlib.util.find_spec("emulator.actions") is not None
-needs_quota = pytest.mark.skipif(not HAS_ACTIONS, reason="the emulator does not serve ML usages and VM sizes yet "
-                                                         "(tests/emulator/actions.py has not landed)")
 
 CLUSTER = "cpu-cmp"
 
@@ -214,7 +207,6 @@ def quota_args(cmp_ws, role, max_nodes=4, vm_size="Standard_DS3_v2"):
                 clusters=[dict(name=CLUSTER, vm_size=vm_size, max_nodes=max_nodes)])
 
 
-@needs_quota
 def test_quota_fits_in_both_regions(emulator, run_playbook, cmp_ws):
     for role in ("primary", "secondary"):
         run = run_playbook("quota_one.yml", {"quota": quota_args(cmp_ws, role)})
@@ -226,7 +218,6 @@ def test_quota_fits_in_both_regions(emulator, run_playbook, cmp_ws):
         assert "standardDSv2Family" in families, result["usages"]
 
 
-@needs_quota
 def test_low_limit_is_a_shortfall_naming_family_and_numbers(emulator, run_playbook, cmp_ws):
     set_quota(emulator, "eastus", "standardDSv2Family", 10)
     try:
@@ -249,14 +240,12 @@ def test_low_limit_is_a_shortfall_naming_family_and_numbers(emulator, run_playbo
         set_quota(emulator, "eastus", "standardDSv2Family", 100)
 
 
-@needs_quota
 def test_unknown_vm_size_is_one_clear_line(emulator, run_playbook, cmp_ws):
     msg = one_line_failure(run_playbook("quota_one.yml", {"quota": quota_args(cmp_ws, "primary",
                                                                               vm_size="Standard_Nope_v9")}))
     assert "clusters[0].vm_size: 'Standard_Nope_v9' is not offered for AmlCompute in eastus" in msg
 
 
-@needs_quota
 def test_pair_play_checks_quota_in_both_regions_before_any_change(emulator, run_playbook, pair):
     pair_vars = dict(pair=pair, pair_name="cmq")
     set_quota(emulator, "westus", "standardDSv2Family", 8)
