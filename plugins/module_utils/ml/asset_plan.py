@@ -214,13 +214,15 @@ def content_digest(files, spec=None):
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:32]
 
 
-def spec_of(version, kind=MODEL):
+def spec_of(version, kind=None):
+    kind = kind or MODEL
     if kind["spec"] is None:
         return None
     return dict((f, version.get(f) or None) for f in kind["spec"])
 
 
-def location_of(version, kind=MODEL):
+def location_of(version, kind=None):
+    kind = kind or MODEL
     return (version or {}).get(kind["location"]) or None
 
 
@@ -229,9 +231,10 @@ def copy_path(name, version, digest, prefix=COPY_PREFIX):
     return "%s%s/%s/%s/" % (prefix, name, version, digest)
 
 
-def sync_digest(target, kind=MODEL):
+def sync_digest(target, kind=None):
     """The digest the sync stamped on a target version, if the version is still the sync's copy
     (its files under the sync's path for that digest, or no files at all); None for anything else."""
+    kind = kind or MODEL
     if target is None:
         return None
     digest = (target.get("properties") or {}).get(DIGEST_PROPERTY)
@@ -241,15 +244,17 @@ def sync_digest(target, kind=MODEL):
     return None
 
 
-def needs_target_files(target, kind=MODEL):
+def needs_target_files(target, kind=None):
     """A target version with files that is not the sync's copy must have its files compared."""
+    kind = kind or MODEL
     return target is not None and location_of(target, kind) is not None and sync_digest(target, kind) is None
 
 
-def needs_source_files(source, target, kind=MODEL):
+def needs_source_files(source, target, kind=None):
     """False when the source has no files, or when the target version is the sync's copy of this
     very source version (its stamps say so): Azure ML fixes a registered version's location, so
     the content is known."""
+    kind = kind or MODEL
     where = location_of(source, kind)
     if where is None:
         return False
@@ -272,11 +277,12 @@ def _metadata_changes(source, target):
     return changes
 
 
-def version_key(name, version, kind=MODEL):
+def version_key(name, version, kind=None):
+    kind = kind or MODEL
     return "%s:%s:%s" % (kind["key"], name, version)
 
 
-def plan_version(source, source_files, target=None, target_files=None, kind=MODEL):
+def plan_version(source, source_files, target=None, target_files=None, kind=None):
     """Decide what to do with one selected source version.
 
     ``source_files``: the files under the source version's location (empty: nothing to copy, the
@@ -290,6 +296,7 @@ def plan_version(source, source_files, target=None, target_files=None, kind=MODE
     skip     -> same content (and metadata);
     conflict -> same name and version, different content: reported, left alone.
     """
+    kind = kind or MODEL
     name, version = source["name"], str(source["version"])
     has_files = location_of(source, kind) is not None
     key = version_key(name, version, kind)
@@ -331,7 +338,7 @@ def plan_version(source, source_files, target=None, target_files=None, kind=MODE
 
 
 def plan_models(selected, in_step, source_versions, source_files, target_versions, target_files,
-                versions=None, tags=None, kind=MODEL):
+                versions=None, tags=None, kind=None):
     """All version items of the listed containers, in name/version order.
 
     ``source_versions``/``target_versions``: {container name: [version]} for the listed
@@ -339,6 +346,7 @@ def plan_models(selected, in_step, source_versions, source_files, target_version
     ``needs_source_files`` (a missing entry there means an empty listing);
     ``target_files``: {(name, version): [file]} where ``needs_target_files``.
     """
+    kind = kind or MODEL
     items = []
     for container in selected:
         name = container["name"]
