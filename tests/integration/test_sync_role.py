@@ -167,3 +167,15 @@ def test_a_source_region_that_hangs_fails_fast_and_changes_nothing(emulator, run
     assert ("after", "1") not in primary.models()
     assert wall < 30, wall          # bounded by the state timeout, not by the 30 s the region hangs
     print("source region hanging: the sync failed after %.1fs" % wall)
+
+
+def test_bad_input_is_one_line_naming_the_variables_before_any_call(emulator, run_playbook, synced_pair):
+    before = emulator.state()
+    run = sync(run_playbook, synced_pair, sync_filters={"models": {"versions": [">=x"]}}, sync_parallelism=0)
+    assert run.rc != 0
+    assert [t["task"] for t in run.failed] == ["amlops.bcdr.sync : Check the sync's input"]
+    msg = run.failed[0]["result"]["msg"]
+    assert msg.startswith("sync_filters.models.versions: '>=x' is not a version filter"), msg
+    assert "; sync_parallelism: must be a whole number from 1 to 32" in msg and "\n" not in msg
+    assert not [t for t in run.tasks if t["action"].startswith("amlops.bcdr.")], "a module ran after bad input"
+    assert emulator.state() == before
