@@ -9,7 +9,7 @@ from azure.mgmt.keyvault import KeyVaultManagementClient
 from azure.mgmt.storage import StorageManagementClient
 
 GROUP = "rgb-basics-eastus"
-TAGS = {"amlops.bcdr/pair": "basics", "amlops.bcdr/role": "primary"}
+TAGS = {"amlops.bcdr.pair": "basics", "amlops.bcdr.role": "primary"}
 
 
 def base_vars(tenant=None):
@@ -114,7 +114,7 @@ def test_one_field_change_predicted_then_applied(emulator, run_playbook, converg
 def test_drift_is_put_back(emulator, run_playbook, converged):
     storage = storage_client(emulator)
     storage.storage_accounts.update(GROUP, "stbasicprim", {
-        "tags": dict(TAGS, **{"amlops.bcdr/role": "tampered"}),
+        "tags": dict(TAGS, **{"amlops.bcdr.role": "tampered"}),
         "properties": {"allowBlobPublicAccess": True, "minimumTlsVersion": "TLS1_0"}})
     vaults = emulator.client(KeyVaultManagementClient, "2023-07-01")
     vaults.vaults.update(GROUP, "kvb-basics", {"tags": {"someone": "else"}})
@@ -126,7 +126,7 @@ def test_drift_is_put_back(emulator, run_playbook, converged):
     assert got["Storage account"]["changes"] == {
         "allow_blob_public_access": [True, False],
         "minimum_tls_version": ["TLS1_0", "TLS1_2"],
-        "tags": [dict(TAGS, **{"amlops.bcdr/role": "tampered"}), TAGS],
+        "tags": [dict(TAGS, **{"amlops.bcdr.role": "tampered"}), TAGS],
     }
     assert got["Key vault"]["changes"] == {"tags": [{"someone": "else"}, TAGS]}
     account = storage.storage_accounts.get_properties(GROUP, "stbasicprim")

@@ -42,7 +42,7 @@ def cmp_ws(run_playbook, pair):
 def cmp_args(cmp_ws, role="primary", **kw):
     args = dict(name=CLUSTER, workspace=cmp_ws[role]["workspace"], resource_group=cmp_ws[role]["resource_group"],
                 vm_size="Standard_DS3_v2", min_nodes=0, max_nodes=4, idle_time_before_scale_down=120,
-                tags={"amlops.bcdr/pair": "cmp"})
+                tags={"amlops.bcdr.pair": "cmp"})
     args.update(kw)
     return {k: v for k, v in args.items() if v is not None}
 
@@ -134,7 +134,7 @@ def test_idle_time_change_is_a_scale_update(emulator, run_playbook, cmp_ws):
 
 @pytest.mark.parametrize("field,value", [
     ("vm_size", "Standard_DS2_v2"), ("vm_priority", "LowPriority"), ("location", "westus"),
-    ("tags", {"amlops.bcdr/pair": "other"}),
+    ("tags", {"amlops.bcdr.pair": "other"}),
 ])
 def test_fixed_field_change_refused_nothing_changed(emulator, run_playbook, cmp_ws, field, value):
     assert run_playbook("compute_one.yml", {"cmp": cmp_args(cmp_ws)}).rc == 0
