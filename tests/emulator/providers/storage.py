@@ -131,7 +131,7 @@ def storage_put(ctx, rid, resource, existing):
         p["statusOfSecondary"] = "available"
         if sku.startswith("standard_ra"):
             p["secondaryEndpoints"] = {k: v for k, v in endpoints("-secondary").items()
-                                           if k != "file"}
+                                       if k != "file"}
         else:
             p.pop("secondaryEndpoints", None)
     else:
