@@ -87,7 +87,7 @@ def timed(session, method, url, body=None):
 class Target:
     """One filled state dir served by a real emulator process."""
 
-    def __init__(self, size, per_container):
+    def __init__(self, size, per_container, into_m0=False):
         self.state_dir = tempfile.mkdtemp(prefix=f"emu-bench-{size}-")
         started = time.perf_counter()
         self.ws, self.size = fill(self.state_dir, size, per_container)
@@ -102,14 +102,18 @@ class Target:
         self.base = ep["arm_url"] + self.ws
         self.get = []
         self.put = []
+        # --into-filled-container: new versions of model m0 (which holds the fill's versions)
+        self.next_in_m0 = min(per_container, self.size) + 1 if into_m0 else None
 
     def one_get(self):
         self.get.append(timed(self.session, "GET",
                               f"{self.base}/models/m0/versions/1?api-version={ML}"))
 
     def one_put(self, i):
-        self.put.append(timed(self.session, "PUT",
-                              f"{self.base}/models/bench{i}/versions/1?api-version={ML}",
+        path = f"models/bench{i}/versions/1"
+        if self.next_in_m0 is not None:
+            path = f"models/m0/versions/{self.next_in_m0 + i}"
+        self.put.append(timed(self.session, "PUT", f"{self.base}/{path}?api-version={ML}",
                               _version_body(i)))
 
     def close(self, keep=False):
@@ -118,13 +122,13 @@ class Target:
             shutil.rmtree(self.state_dir, ignore_errors=True)
 
 
-def measure(sizes, n, per_container, keep=False):
+def measure(sizes, n, per_container, keep=False, into_m0=False):
     """Requests alternate between the sizes, so that the load of a shared machine at a given
     moment weighs on every size alike."""
     targets = []
     try:
         for size in sizes:
-            targets.append(Target(size, per_container))
+            targets.append(Target(size, per_container, into_m0))
         for t in targets:                                   # warm up connection and caches
             for _warm_up in range(10):
                 t.one_get()
@@ -148,10 +152,15 @@ def main(argv=None):
     ap.add_argument("--per-container", type=int, default=20,
                     help="model versions per model (the ML hooks list a container's versions "
                          "on each version PUT)")
+    ap.add_argument("--into-filled-container", action="store_true",
+                    help="PUT the new versions into model m0 (with --per-container 100000 it holds "
+                         "every filled version) instead of one new model each: shows what the "
+                         "ML hooks' per-container version listing costs")
     ap.add_argument("--keep", action="store_true", help="keep the state dirs")
     a = ap.parse_args(argv)
     results = [{"size": t.size, "fill_s": t.fill_s, "get": t.get, "put": t.put}
-               for t in measure(a.sizes, a.requests, a.per_container, a.keep)]
+               for t in measure(a.sizes, a.requests, a.per_container, a.keep,
+                                a.into_filled_container)]
     print(f"{'stored':>7} {'fill s':>7} {'GET mean ms':>12} {'GET median':>11} "
           f"{'PUT mean ms':>12} {'PUT median':>11}")
     for r in results:
