@@ -1,16 +1,17 @@
 """How the emulator's cost per request depends on how much it stores (run on demand, not a test).
 
     PYTHONPATH=tests .venv/bin/python benchmarks/emulator_store.py [--requests 200]
-        [--sizes 100 5000] [--per-container 20]
+        [--sizes 100 5000] [--per-container 20] [--into-filled-container]
 
 For each size, a fresh state dir is filled in process (through the engine, hooks included) with
-a resource group, a workspace and its linked resources, then ML model versions (
-``--per-container`` versions per model) until the store holds that many resources. Then the
+a resource group, a workspace and its linked resources, then ML model versions
+(``--per-container`` versions per model) until the store holds that many resources. Then the
 real server is started on it (``emulator.harness.Emulator``: HTTPS, strict responses) and
 ``--requests`` GETs of a model version and as many PUTs of a first version of a new model
 (each in its own container, so that the ML hooks' per-container version listing stays out of
-the figure) are timed over one keep-alive connection per size, alternating between the sizes. Prints the mean and median per request for each size and the ratio
-between the largest and the smallest size (1.0 means the cost does not grow with the store).
+the figure) are timed over one keep-alive connection per size, alternating between the sizes.
+Prints the mean and median per request for each size and the ratio between the largest and
+the smallest size (1.0 means the cost does not grow with the store).
 """
 import argparse
 import json
