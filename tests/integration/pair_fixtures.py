@@ -1,8 +1,8 @@
 """A provisioned-like DR pair for integration tests: both workspaces with the names the provision
 role gives (mlw-<pair>-<region> in rg-<pair>-<region>), each on its own storage account with Azure's
 default datastores, made through the official SDKs; helpers to seed model versions (files uploaded
-with azure-storage-blob, versions registered with azure-mgmt-machinelearningservices), read them
-back, and arrange a workspace's DR state tags.
+with azure-storage-blob, versions registered with azure-mgmt-machinelearningservices) and
+image-based environments, read them back, and arrange a workspace's DR state tags.
 
 Shared by the tests of the sync role (and any test that needs a whole pair with assets)."""
 
@@ -64,6 +64,20 @@ class PairWorkspace:
 
     def model(self, name, version):
         return self.ml.model_versions.get(self.group, self.name, name, version)
+
+    # ---- environments --------------------------------------------------------------------
+    def add_environment(self, name, version, image, **props):
+        """Register an image-based environment version."""
+        body = ml.EnvironmentVersion(properties=ml.EnvironmentVersionProperties(image=image, **props))
+        return self.ml.environment_versions.create_or_update(self.group, self.name, name, version, body)
+
+    def environments(self):
+        """{(name, version)} registered in the workspace."""
+        out = set()
+        for container in self.ml.environment_containers.list(self.group, self.name):
+            for v in self.ml.environment_versions.list(self.group, self.name, container.name):
+                out.add((container.name, v.name))
+        return out
 
     # ---- DR state tags -------------------------------------------------------------------
     def tags(self):

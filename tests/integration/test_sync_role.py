@@ -14,6 +14,7 @@ from pair_fixtures import STATE, claim, make_pair, pair_inventory
 
 SYNC = str(Path(__file__).resolve().parents[2] / "playbooks" / "sync.yml")
 FRAUD_1 = {"model.pkl": b"fraud v1 " * 100, "MLmodel": b"flavors: {}\n", "code/score.py": b"def run(x):\n    return x\n"}
+IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:20240709.v1"
 FRAUD_2 = dict(FRAUD_1, **{"model.pkl": b"fraud v2 " * 150})
 
 
@@ -23,6 +24,7 @@ def synced_pair(emulator):
     ws["primary"].add_model("fraud", "1", FRAUD_1, description="first", tags={"team": "risk"})
     ws["primary"].add_model("fraud", "2", FRAUD_2, stage="Production")
     ws["primary"].add_model("churn", "1", {"model.onnx": b"onnx" * 64})
+    ws["primary"].add_environment("infer", "1", IMAGE, description="scoring image")
     return dict(pair=bcdr_pair, ws=ws, inventory=pair_inventory(bcdr_pair))
 
 
@@ -38,8 +40,8 @@ def summary(run):
     return task(run, "Sync summary")["result"]["msg"]
 
 
-def copied(run):
-    return sorted(i["key"] for i in task(run, "Copy models")["result"]["copied"])
+def copied(run, asset="models"):
+    return sorted(i["key"] for i in task(run, "Copy " + asset)["result"]["copied"])
 
 
 def test_check_predicts_apply_copies_records_the_rpo_then_changes_nothing(emulator, run_playbook, synced_pair):
@@ -50,6 +52,7 @@ def test_check_predicts_apply_copies_records_the_rpo_then_changes_nothing(emulat
     assert emulator.state() == before, "check mode changed something (the RPO record included)"
     assert secondary.models() == set() and secondary.state_tags() == {}
     assert copied(check) == ["model:churn:1", "model:fraud:1", "model:fraud:2"]
+    assert copied(check, "environments") == ["environment:infer:1"]
     assert check.changed >= 1
     predicted = summary(check)
     assert predicted["direction"] == "primary (mlw-syr-eastus) -> secondary (mlw-syr-westus)"
@@ -60,16 +63,20 @@ def test_check_predicts_apply_copies_records_the_rpo_then_changes_nothing(emulat
     started = time.time()
     run = sync(run_playbook, synced_pair)
     assert run.rc == 0, run
-    assert task(run, "Copy models")["result"]["plan"] == task(check, "Copy models")["result"]["plan"]
+    for asset in ("models", "environments"):
+        assert task(run, "Copy " + asset)["result"]["plan"] == task(check, "Copy " + asset)["result"]["plan"]
     assert secondary.models() == {("fraud", "1"), ("fraud", "2"), ("churn", "1")}
+    assert secondary.environments() == {("infer", "1")}
     assert secondary.model("fraud", "2").properties.stage == "Production"
     done = summary(run)
     assert done["assets"]["models"] == dict(copied=3, updated=0, skipped=0, conflicts=0, failed=0, deleted=0,
                                             covered=2)
+    assert done["assets"]["environments"] == dict(copied=1, updated=0, skipped=0, conflicts=0, failed=0, deleted=0,
+                                                  covered=1)
     assert done["demoted"] == "nothing"
     # the RPO record, in the standby only; the record task does not count as a change
     tags = secondary.state_tags()
-    assert tags[STATE + "sync_source"] == "primary" and tags[STATE + "sync_counts"] == "models=2"
+    assert tags[STATE + "sync_source"] == "primary" and tags[STATE + "sync_counts"] == "models=2,environments=1"
     recorded = time.mktime(time.strptime(tags[STATE + "last_sync"], "%Y-%m-%dT%H:%M:%SZ")) - time.timezone
     assert started - 2 <= recorded <= time.time() + 2
     assert done["rpo_record"] == "written: " + tags[STATE + "last_sync"]
@@ -81,6 +88,7 @@ def test_check_predicts_apply_copies_records_the_rpo_then_changes_nothing(emulat
     assert again.rc == 0, again
     assert again.changed == 0, again
     assert summary(again)["assets"]["models"]["copied"] == 0
+    assert summary(again)["assets"]["environments"]["copied"] == 0
     assert secondary.state_tags()[STATE + "last_sync"] >= tags[STATE + "last_sync"]
     print(again.stdout[again.stdout.index("TASK [amlops.bcdr.sync : Sync summary]"):])
     secret = emulator.endpoint["client_secret"]
@@ -95,6 +103,7 @@ def test_after_a_failover_the_sync_goes_back_and_fences_the_stale_primary(emulat
     secondary.set_state_tags(claim("secondary", 2, "2026-11-30T12:00:00Z"))
     secondary.add_model("outage", "1", {"model.pkl": b"trained in the DR region"})   # work done during the outage
     primary.add_model("late", "1", {"model.pkl": b"registered in the old primary after the switch"})
+    secondary.add_environment("outage", "1", IMAGE)
 
     before = emulator.state()
     refused = sync(run_playbook, synced_pair, sync_source="primary")
@@ -114,6 +123,7 @@ def test_after_a_failover_the_sync_goes_back_and_fences_the_stale_primary(emulat
     assert (ptags[STATE + "active"], ptags[STATE + "epoch"], ptags[STATE + "switched_at"]) == \
         ("secondary", "2", "2026-11-30T12:00:00Z")
     assert copied(run) == ["model:outage:1"]
+    assert copied(run, "environments") == ["environment:outage:1"] and ("outage", "1") in primary.environments()
     assert ("outage", "1") in primary.models()
     assert ("late", "1") not in secondary.models(), "the stale primary was used as a source"
     assert ("late", "1") in primary.models(), "a version only in the target is left alone"

@@ -157,7 +157,7 @@ def asset_outcome(asset, result):
     out["failed_keys"] = ["%s: %s" % (i.get("key"), i["error"]) for i in failed_items]
     out["error"] = result.get("msg") if result.get("failed") else None
     containers = result.get("containers") or {}
-    # What the record says the sync covered: models (containers) selected, else the versions seen.
+    # What the record says the sync covered: assets (containers) selected, else the versions seen.
     out["covered"] = containers.get("selected", out["copied"] + out["updated"] + out["skipped"])
     out["seconds"] = result.get("seconds")
     return out
