@@ -20,6 +20,9 @@ from ansible_collections.amlops.bcdr.plugins.module_utils.pair import dr_state a
 ASSET_TYPES = {
     "models": dict(module="amlops.bcdr.aml_model_copy", items="models"),
     "environments": dict(module="amlops.bcdr.aml_env_copy", items="environments"),
+    "datastores": dict(module="amlops.bcdr.aml_datastore_copy", items="datastores"),
+    "data": dict(module="amlops.bcdr.aml_data_copy", items="data"),
+    "components": dict(module="amlops.bcdr.aml_component_copy", items="components"),
 }
 FILTER_KEYS = ("names", "versions", "tags")
 # The lists the runner returns, and the name each count goes by in the report.
