@@ -22,7 +22,7 @@ description:
   - The target gets its own access, never a secret copied from the source. A source datastore with an account
     key is registered with the key of that storage account read through ARM (listKeys) in the subscription
     the module signs in to, at apply time; any other source (identity-based, SAS token, service principal)
-    is registered identity-based (no stored credential: the target workspace's identity, or the user's,
+    is registered identity-based (no stored credential - the target workspace's identity, or the user's,
     needs a data role on the storage, as the provision role grants).
   - A target datastore of the same name on other storage is a conflict, reported and left alone.
     Conflicts do not fail the module.

@@ -8,7 +8,6 @@ environment is missing in the target fails alone and registers nothing; a confli
 account key appears anywhere."""
 
 import os
-import textwrap
 
 import pytest
 

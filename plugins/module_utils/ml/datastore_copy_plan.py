@@ -22,12 +22,11 @@ SUPPORTED_TYPES = ("AzureBlob",)
 
 def input_errors(params):
     """Workspaces differ and are given, names are names or patterns, parallelism in range."""
-    checked = dict((k, params.get(k)) for k in ("source_workspace", "source_resource_group", "target_workspace",
-                                                  "target_resource_group", "source_subscription_id",
-                                                  "target_subscription_id", "subscription_id", "parallelism"))
-    errors = [e.replace("is not a model name", "is not a datastore name")
-              for e in asset_plan.input_errors(dict(checked, names=params.get("names")))]
-    return errors
+    # only the options this module has: no versions, tags or wait_timeout to check
+    options = ("source_workspace", "source_resource_group", "target_workspace", "target_resource_group",
+               "source_subscription_id", "target_subscription_id", "subscription_id", "parallelism", "names")
+    checked = dict((k, params.get(k)) for k in options)
+    return [e.replace("is not a model name", "is not a datastore name") for e in asset_plan.input_errors(checked)]
 
 
 def target_credentials(source):
