@@ -113,8 +113,16 @@ def test_after_a_failover_the_sync_goes_back_and_fences_the_stale_primary(emulat
                           "epoch 1) while secondary is active at epoch 2"), msg
     assert "\n" not in msg and emulator.state() == before
 
+    check = sync(run_playbook, synced_pair, check=True, diff=True)
+    assert check.rc == 0, check
+    assert emulator.state() == before, "check mode demoted or copied something"
+    assert summary(check)["demoted"] == "the primary workspace is stale and would record secondary active at epoch 2"
+    assert task(check, "Demote the stale standby to the winning claim")["result"]["changed"] is True
+    assert copied(check) == ["model:outage:1"]
+
     run = sync(run_playbook, synced_pair)
     assert run.rc == 0, run
+    assert task(run, "Copy models")["result"]["plan"] == task(check, "Copy models")["result"]["plan"]
     done = summary(run)
     assert done["direction"] == "secondary (mlw-syr-westus) -> primary (mlw-syr-eastus)"
     assert done["demoted"] == "the primary workspace was stale and now records secondary active at epoch 2"
@@ -185,7 +193,9 @@ def test_bad_input_is_one_line_naming_the_variables_before_any_call(emulator, ru
     assert run.rc != 0
     assert [t["task"] for t in run.failed] == ["amlops.bcdr.sync : Check the sync's input"]
     msg = run.failed[0]["result"]["msg"]
-    assert msg.startswith("sync_filters.models.versions: '>=x' is not a version filter"), msg
-    assert "; sync_parallelism: must be a whole number from 1 to 32" in msg and "\n" not in msg
+    lines = msg.split("; ")
+    assert len(lines) == 2 and "\n" not in msg, msg             # each problem once, whatever the asset types
+    assert [x for x in lines if x.startswith("sync_filters.models.versions: '>=x' is not a version filter")], msg
+    assert [x for x in lines if x.startswith("sync_parallelism: must be a whole number from 1 to 32")], msg
     assert not [t for t in run.tasks if t["action"].startswith("amlops.bcdr.")], "a module ran after bad input"
     assert emulator.state() == before
