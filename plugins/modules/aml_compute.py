@@ -185,7 +185,11 @@ changes:
   sample: {"max_nodes": [4, 10]}
 """
 
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule, resource_argument_spec
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import (
+    WORKSPACE_CHILD_OPTIONS,
+    AzureModule,
+    resource_argument_spec,
+)
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import Resource, run_resource
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml.compute_plan import (
     PlanError,
@@ -269,8 +273,7 @@ class Compute(Resource):
 
 def main():
     module = AzureModule(argument_spec=resource_argument_spec(
-        common=("name", "resource_group", "state", "location", "tags"),
-        workspace=dict(type="str", required=True),
+        common=WORKSPACE_CHILD_OPTIONS + ("location", "tags"),
         vm_size=dict(type="str"),
         vm_priority=dict(type="str", choices=["Dedicated", "LowPriority"]),
         min_nodes=dict(type="int"),

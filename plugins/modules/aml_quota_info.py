@@ -65,14 +65,7 @@ options:
     type: str
 extends_documentation_fragment:
   - amlops.bcdr.azure_auth
-attributes:
-  check_mode:
-    description: Can run in check mode.
-    support: full
-    details: This module changes nothing.
-  diff_mode:
-    description: Does not return a diff.
-    support: none
+  - amlops.bcdr.azure_resource.READ_ONLY
 author:
   - amlops.bcdr maintainers (@amlops)
 """
@@ -185,7 +178,8 @@ from ansible_collections.amlops.bcdr.plugins.module_utils.ml.compute_plan import
     validate_name,
 )
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule
-from ansible_collections.amlops.bcdr.plugins.module_utils.ml.quota_plan import QuotaPlanError, plan_quota
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import run_info
+from ansible_collections.amlops.bcdr.plugins.module_utils.ml.quota_plan import plan_quota
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml import compute_service as service
 
 
@@ -224,12 +218,11 @@ def main():
         workspace=dict(type="str"),
         resource_group=dict(type="str"),
     )
-    module = AzureModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AzureModule(argument_spec=argument_spec)
     region = normalize_location(module.params["location"])
     clusters = _requested(module)
 
-    with module.azure_errors("quota in %s" % region):
-        clients = module.clients
+    def read(clients):
         usages = service.list_usages(clients, region)
         shortfalls = []
         if clusters:
@@ -238,11 +231,10 @@ def main():
             for group, workspace in sorted(set((c["resource_group"], c["workspace"]) for c in clusters if c["workspace"])):
                 existing.extend(c for c in service.list_computes(clients, group, workspace)
                                 if c.get("compute_type") == "AmlCompute" and c.get("location") == region)
-            try:
-                shortfalls = plan_quota(region, usages, sizes, clusters, existing)
-            except QuotaPlanError as exc:
-                module.fail_json(msg=str(exc))
-    module.exit_json(changed=False, location=region, usages=usages, shortfalls=shortfalls)
+            shortfalls = plan_quota(region, usages, sizes, clusters, existing)
+        return dict(location=region, usages=usages, shortfalls=shortfalls)
+
+    run_info(module, "quota in %s" % region, read)
 
 
 if __name__ == "__main__":
