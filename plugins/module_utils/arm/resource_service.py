@@ -6,7 +6,7 @@
 2023-07-01) and Application Insights components (Microsoft.Insights 2020-02-02).
 
 Each service is a small class with the same five calls (``get``, ``create``, ``update``,
-``delete``, ``resource_id``), so that ``arm_runner.run_resource`` can drive any of them. They take
+``delete``, ``resource_id``), so that ``core.runner.ServiceResource`` can drive any of them. They take
 ``module.clients`` and return plain snake_case dicts, never SDK models. Storage account keys are
 never read (no listKeys call here), so they cannot reach any output.
 
