@@ -20,7 +20,7 @@ from ansible_collections.amlops.bcdr.plugins.module_utils.pair import dr_state a
 ASSET_TYPES = {
     "models": dict(module="amlops.bcdr.aml_model_copy", items="models"),
     "environments": dict(module="amlops.bcdr.aml_env_copy", items="environments"),
-    "datastores": dict(module="amlops.bcdr.aml_datastore_copy", items="datastores"),
+    "datastores": dict(module="amlops.bcdr.aml_datastore_copy", items="datastores", filters=("names",)),
     "data": dict(module="amlops.bcdr.aml_data_copy", items="data"),
     "components": dict(module="amlops.bcdr.aml_component_copy", items="components"),
 }
@@ -60,8 +60,9 @@ def input_errors(pair, assets, filters=None, parallelism=None, wait_timeout=None
         elif not isinstance(filters[asset], dict):
             errors.append("sync_filters.%s: must be a dict with names, versions and/or tags" % asset)
         else:
-            errors.extend("sync_filters.%s.%s: unknown key (known: %s)" % (asset, key, ", ".join(FILTER_KEYS))
-                          for key in sorted(filters[asset], key=str) if key not in FILTER_KEYS)
+            known = filter_keys(asset)
+            errors.extend("sync_filters.%s.%s: unknown key (known: %s)" % (asset, key, ", ".join(known))
+                          for key in sorted(filters[asset], key=str) if key not in known)
     if source not in (None, "") and source not in ds.ROLES:
         errors.append("sync_source: '%s' is not one of %s (or leave it unset: the active workspace)"
                       % (source, ", ".join(ds.ROLES)))
@@ -85,6 +86,11 @@ def input_errors(pair, assets, filters=None, parallelism=None, wait_timeout=None
             if line not in errors:
                 errors.append(line)
     return errors
+
+
+def filter_keys(asset):
+    """The filters an asset type's copy module takes (datastores: names only)."""
+    return ASSET_TYPES.get(asset, {}).get("filters", FILTER_KEYS)
 
 
 def pair_workspaces(pair):

@@ -28,6 +28,8 @@ def test_good_input_has_no_errors():
     (dict(assets=["pipelines"]), "sync_assets: 'pipelines' is not an asset type this collection syncs"),
     (dict(filters={"environments": {}}), "sync_filters.environments: not among sync_assets (models)"),
     (dict(filters={"models": {"name": ["x"]}}), "sync_filters.models.name: unknown key"),
+    (dict(assets=["datastores"], filters={"datastores": {"versions": ["1"]}}),
+     "sync_filters.datastores.versions: unknown key (known: names)"),
     (dict(filters={"models": {"versions": [">=x"]}}), "sync_filters.models.versions: '>=x' is not a version filter"),
     (dict(parallelism=0), "sync_parallelism: must be a whole number from 1 to 32"),
     (dict(wait_timeout=0), "sync_wait_timeout: "),
