@@ -39,7 +39,7 @@ def test_good_input_has_no_errors():
 def test_each_bad_input_is_one_line_naming_the_variable(kwargs, expected):
     args = dict(assets=["models"], filters={}, parallelism=4, wait_timeout=900, state_timeout=10)
     args.update(kwargs)
-    errors = input_errors(PAIR, args.pop("assets"), **args)
+    errors = input_errors(PAIR, **args)
     assert len(errors) == 1 and errors[0].startswith(expected), errors
 
 
