@@ -24,6 +24,9 @@ description:
     missing in the target, the component fails alone with a clear line and nothing is registered for it.
   - Incremental as M(amlops.bcdr.aml_model_copy) (containers first, against a record under
     C(amlops-bcdr/state/components/) in the target's default datastore).
+  - Crash-safe. The code version is registered only after its files are copied and verified, and the
+    component only after its code; copies under C(amlops-bcdr/codes/) that no code version uses are deleted by
+    a later run.
   - Same name and version in the target with another spec (or its code with other files) is a conflict,
     reported and left alone; conflicts do not fail the module.
   - Supports check mode (the exact plan) and C(--diff).
@@ -133,11 +136,11 @@ conflicts:
   sample: [{"key": "component:train_model:2", "action": "conflict",
             "reason": "registered in the target with another spec (same name and version)"}]
 deleted:
-  description: Always empty.
+  description: Orphaned code copies removed from the sync's folder (C(amlops-bcdr/codes/)) in the target's default datastore.
   returned: always
   type: list
   elements: dict
-  sample: []
+  sample: [{"key": "orphan:amlops-bcdr/codes/3f2a/1/9f0e.../", "action": "delete", "files": 2, "bytes": 1024}]
 failed:
   description: Items that failed, each with C(error); the other items still ran.
   returned: always
@@ -252,8 +255,29 @@ class ComponentSync(KindSync):
             for source in sorted(sources, key=lambda v: copy_kinds_plan.version_order(v["version"])):
                 if asset_plan.version_selected(source, latest[name], p.get("versions"), p.get("tags")):
                     items.append(self.plan_one(clients, source, targets.get(str(source["version"]))))
+        if to_list:
+            items.extend(self._code_orphans(clients))
         self.record(state, selected, target_containers, items)
         return items
+
+    def _code_orphans(self, clients):
+        """Code copies no target code version and no planned copy uses (a code version is looked up
+        only for a copy folder this run did not plan: normally none)."""
+        copies = blobs.list_blobs(self.access, self.target_store["account_name"], self.target_store["container_name"],
+                                  plan.CODE_PREFIX)
+        used = set((c["plan"]["name"], c["plan"]["version"], c["plan"]["digest"]) for c in self.codes.values()
+                   if c["plan"].get("digest"))
+        for where in copy_kinds_plan.copy_groups(copies, plan.CODE_PREFIX):
+            if where not in used:
+                code = kinds.get_code_version(clients, self.target["group"], self.target["workspace"], where[0], where[1])
+                if code is not None and (code.get("properties") or {}).get(asset_plan.DIGEST_PROPERTY) == where[2]:
+                    used.add(where)
+        out = []
+        for orphan in copy_kinds_plan.orphan_items(copies, plan.CODE_PREFIX, used):
+            self.details[orphan["key"]] = dict(blobs=orphan.pop("blobs"))
+            orphan["name"] = "code:" + orphan["name"]  # not a component: keeps the component record's busy set apart
+            out.append(orphan)
+        return out
 
     def _copy_code(self, clients, ref):
         """Copy and register the code version once, whichever component needs it first."""
@@ -279,6 +303,10 @@ class ComponentSync(KindSync):
 
     def apply_item(self, clients, item):
         detail = self.details.get(item["key"]) or {}
+        if item["action"] == "delete":
+            blobs.delete_blobs(self.access, self.target_store["account_name"], self.target_store["container_name"],
+                               detail.get("blobs") or [])
+            return {}
         if item["action"] == "update":
             current = kinds.get_component_version(clients, self.target["group"], self.target["workspace"],
                                                   item["name"], item["version"])

@@ -30,6 +30,8 @@ description:
     in the target's default datastore (C(amlops-bcdr/state/data/)), versions listed only where they differ.
   - Same name and version in the target with another path, type or content is a conflict, reported and left
     alone; conflicts do not fail the module. Versions only in the target are left alone.
+  - Crash-safe. A version is registered only after its files are copied and verified, at a deterministic path;
+    copies under C(amlops-bcdr/data/) that no registered version uses are deleted by a later run.
   - Supports check mode (the exact plan) and C(--diff).
   - Calls Microsoft.MachineLearningServices api-version 2024-04-01 and Microsoft.Storage 2023-01-01; both
     workspaces in the subscription the module signs in to.
@@ -138,11 +140,11 @@ conflicts:
   sample: [{"key": "data:training:2", "action": "conflict",
             "reason": "registered in the target with another path or type (same name and version)"}]
 deleted:
-  description: Always empty.
+  description: Orphaned copies removed from the sync's folder (C(amlops-bcdr/data/)) in the target's default datastore.
   returned: always
   type: list
   elements: dict
-  sample: []
+  sample: [{"key": "orphan:amlops-bcdr/data/upload/2/9f0e.../", "action": "delete", "files": 2, "bytes": 1024}]
 failed:
   description: Items that failed, each with C(error); the other items still ran.
   returned: always
@@ -244,19 +246,32 @@ class DataSync(KindSync):
             clients, kinds.list_data_containers,
             lambda found: copy_kinds_plan.select_containers(found, p.get("names"), plan.NOUN))
         latest = dict((c["name"], c.get("latest_version")) for c in selected)
-        items = []
+        items, used = [], set()
         for name in to_list:
             sources = kinds.list_data_versions(clients, self.source["group"], self.source["workspace"], name)
             targets = dict((str(v["version"]), v) for v in
                            kinds.list_data_versions(clients, self.target["group"], self.target["workspace"], name))
+            used.update((name, ver, v["properties"][asset_plan.DIGEST_PROPERTY]) for ver, v in targets.items()
+                        if (v.get("properties") or {}).get(asset_plan.DIGEST_PROPERTY))
             for source in sorted(sources, key=lambda v: copy_kinds_plan.version_order(v["version"])):
                 if asset_plan.version_selected(source, latest[name], p.get("versions"), p.get("tags")):
                     items.append(self.plan_one(clients, source, targets.get(str(source["version"]))))
+        if to_list:
+            used.update((i["name"], i["version"], i["digest"]) for i in items if i.get("digest"))
+            copies = blobs.list_blobs(self.access, self.target_store["account_name"],
+                                      self.target_store["container_name"], plan.COPY_PREFIX)
+            for orphan in copy_kinds_plan.orphan_items(copies, plan.COPY_PREFIX, used, set(to_list)):
+                self.details[orphan["key"]] = dict(blobs=orphan.pop("blobs"))
+                items.append(orphan)
         self.record(state, selected, target_containers, items)
         return items
 
     def apply_item(self, clients, item):
         detail = self.details.get(item["key"]) or {}
+        if item["action"] == "delete":
+            blobs.delete_blobs(self.access, self.target_store["account_name"], self.target_store["container_name"],
+                               detail.get("blobs") or [])
+            return {}
         if item["action"] == "update":
             current = kinds.get_data_version(clients, self.target["group"], self.target["workspace"],
                                              item["name"], item["version"])

@@ -170,3 +170,28 @@ def test_conflict_reported_and_left_alone(emulator, run_playbook, world, tmp_pat
     assert keys(result(run)["conflicts"]) == ["component:train_model:2"]
     assert dst.ml.component_versions.get(dst.group, dst.workspace, "train_model", "2").as_dict() == before
     assert run.changed == 0
+
+
+def test_code_copies_nothing_uses_are_removed(emulator, run_playbook, world, tmp_path):
+    """A code copy left by a killed run whose source then changed (no code version uses it) is deleted;
+    the registered code's copy stays."""
+    src, dst = world["src"], world["dst"]
+    with patched_environ(emulator):
+        component(src.client(), tmp_path / "c", "prep_data", "1", "sklearn-env:1", display="Prep",
+                  code={"prep.py": "print('prep')\n"})
+    orphan = "amlops-bcdr/codes/0000-gone/1/0123456789abcdef0123456789abcdef/"
+    dst.blobs.get_blob_client(dst.container, orphan + "train.py").upload_blob(b"half")
+    check = run_playbook("component_copy.yml", sync_vars(world, names=["prep_data"]), check=True)
+    run = run_playbook("component_copy.yml", sync_vars(world, names=["prep_data"]))
+    assert run.rc == 0, run
+    done = result(run)
+    assert done["plan"] == result(check)["plan"]
+    assert keys(done["copied"]) == ["component:prep_data:1"]
+    assert keys(done["deleted"]) == ["orphan:" + orphan]
+    assert dst.tree(orphan) == {}
+    code_path = done["copied"][0]["code"]["path"]
+    assert dst.tree(code_path) == {"prep.py": b"print('prep')\n"}
+    with patched_environ(emulator):
+        got = dst.client().components.get("prep_data", "1")
+        assert code_files(dst, str(got.code))[1] == {"prep.py": "print('prep')\n"}
+    assert run_playbook("component_copy.yml", sync_vars(world)).changed == 0

@@ -223,3 +223,38 @@ def test_bad_input_is_one_line_and_changes_nothing(emulator, run_playbook, world
     msg = run.failed[0]["result"]["msg"]
     assert msg.startswith(expected) and "\n" not in msg, msg
     assert emulator.state() == state
+
+
+def test_rerun_after_a_killed_copy_converges_and_orphans_go(emulator, run_playbook, world, tmp_path):
+    """A run killed half-way leaves part of a version's files at its deterministic path (one of them
+    half-written) and no registration; the next run rewrites that path and registers the version once.
+    A copy nothing uses (an interrupted copy whose source then changed) is deleted."""
+    src, dst = world["src"], world["dst"]
+    run_playbook("datastore_copy.yml", sync_vars(world))
+    run_playbook("data_copy.yml", sync_vars(world))
+    files = {"a.csv": b"a\n" * 100, "sub/b.csv": b"b\n" * 50}
+    for path, data in files.items():
+        write(tmp_path / "v3" / path, data)
+    with patched_environ(emulator):
+        src.client().data.create_or_update(Data(name="upload", version="3", type=AssetTypes.URI_FOLDER,
+                                                path=str(tmp_path / "v3")))
+    check = run_playbook("data_copy.yml", sync_vars(world, names=["upload"]), check=True)
+    planned = [i for i in result(check)["copied"] if i["key"] == "data:upload:3"]
+    assert len(planned) == 1, check
+    path = planned[0]["path"]
+    dst.blobs.get_blob_client(dst.container, path + "a.csv").upload_blob(b"a\n" * 10)   # the killed run's work
+    orphan = "amlops-bcdr/data/upload/9/0123456789abcdef0123456789abcdef/"
+    dst.blobs.get_blob_client(dst.container, orphan + "x.csv").upload_blob(b"half a copy")
+
+    check = run_playbook("data_copy.yml", sync_vars(world), check=True)
+    run = run_playbook("data_copy.yml", sync_vars(world))
+    assert run.rc == 0, run
+    done = result(run)
+    assert done["plan"] == result(check)["plan"]
+    assert [(i["key"], i["action"]) for i in done["data"] if i["action"] in ("copy", "delete")] == \
+        [("data:upload:3", "copy"), ("orphan:" + orphan, "delete")]
+    copied = [i for i in done["data"] if i["key"] == "data:upload:3"][0]
+    assert copied["path"] == path and copied["bytes_copied"] == sum(len(v) for v in files.values())
+    assert dst.tree(path) == files and dst.tree(orphan) == {}
+    assert dst.tree("amlops-bcdr/data/upload/3/").keys() == {planned[0]["digest"] + "/" + k for k in files}
+    assert run_playbook("data_copy.yml", sync_vars(world)).changed == 0

@@ -75,3 +75,48 @@ def files_equal(a, b):
     def norm(files):
         return sorted((f["path"], int(f["size"]), f.get("md5") or "") for f in files)
     return a is not None and b is not None and norm(a) == norm(b)
+
+
+# ---------------------------------------------------------------------------------------------
+# orphaned copies (a run killed between copy and registration whose source then changed, or a
+# superseded copy): deleted by a later run, as asset_plan.orphan_items does for models
+# ---------------------------------------------------------------------------------------------
+
+def parse_copy_path(blob_name, prefix):
+    """'<prefix><name>/<version>/<digest>/<file>' -> (name, version, digest), else None."""
+    if not blob_name.startswith(prefix):
+        return None
+    parts = blob_name[len(prefix):].split("/", 3)
+    if len(parts) < 4 or not all(parts[:3]):
+        return None
+    return parts[0], parts[1], parts[2]
+
+
+def copy_groups(copy_blobs, prefix):
+    """{(name, version, digest): {blobs, bytes}} of the copies under ``prefix``."""
+    groups = {}
+    for blob in copy_blobs:
+        where = parse_copy_path(blob["name"], prefix)
+        if where is None:
+            continue
+        group = groups.setdefault(where, dict(blobs=[], bytes=0))
+        group["blobs"].append(blob["name"])
+        group["bytes"] += int(blob.get("size") or 0)
+    return groups
+
+
+def orphan_items(copy_blobs, prefix, used, judged=None):
+    """Delete items for the copies under ``prefix`` that nothing in ``used`` ({(name, version,
+    digest)}: stamped on a registered version or planned now) uses; only names in ``judged`` are
+    judged when it is given (the containers this run read)."""
+    groups = copy_groups(copy_blobs, prefix)
+    out = []
+    for where in sorted(groups):
+        if where in used or (judged is not None and where[0] not in judged):
+            continue
+        path = "%s%s/%s/%s/" % ((prefix,) + where)
+        out.append(dict(key="orphan:%s" % path, action="delete", name=where[0], version=where[1], digest=where[2],
+                        files=len(groups[where]["blobs"]), bytes=groups[where]["bytes"], path=path, in_target=True,
+                        blobs=groups[where]["blobs"],
+                        reason="copied files no registered version uses (an interrupted or superseded copy)"))
+    return out

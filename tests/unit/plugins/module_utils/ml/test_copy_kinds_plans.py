@@ -220,3 +220,18 @@ def test_datastore_decisions():
     files = splan.plan_datastore(store(datastore_type="AzureFile"))
     assert files["action"] == "copy" and "not mirrored" in files["problem"]
     assert splan.plan_datastore(store(datastore_type="AzureFile"), store())["action"] == "skip"
+
+
+# ---- orphans -----------------------------------------------------------------------------------------
+def test_orphan_items_judge_only_what_was_read_and_keep_what_is_used():
+    prefix = dplan.COPY_PREFIX
+    blobs = [dict(name=prefix + "upload/1/aaa/part-0.csv", size=3), dict(name=prefix + "upload/1/aaa/x/y.csv", size=4),
+             dict(name=prefix + "upload/2/bbb/part-0.csv", size=5), dict(name=prefix + "labels/1/ccc/l.csv", size=6),
+             dict(name=prefix + "malformed", size=1), dict(name="amlops-bcdr/models/upload/1/ddd/m", size=1)]
+    out = kinds.orphan_items(blobs, prefix, used={("upload", "2", "bbb")}, judged={"upload"})
+    assert [(o["key"], o["action"], o["files"], o["bytes"]) for o in out] == \
+        [("orphan:amlops-bcdr/data/upload/1/aaa/", "delete", 2, 7)]
+    assert out[0]["blobs"] == [prefix + "upload/1/aaa/part-0.csv", prefix + "upload/1/aaa/x/y.csv"]
+    everything = kinds.orphan_items(blobs, prefix, used=set())
+    assert [o["path"] for o in everything] == [prefix + "labels/1/ccc/", prefix + "upload/1/aaa/", prefix + "upload/2/bbb/"]
+    assert kinds.parse_copy_path(prefix + "a/1/d", prefix) is None   # no file under the digest folder
