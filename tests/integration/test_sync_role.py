@@ -200,3 +200,20 @@ def test_bad_input_is_one_line_naming_the_variables_before_any_call(emulator, ru
     assert [x for x in lines if x.startswith("sync_parallelism: must be a whole number from 1 to 32")], msg
     assert not [t for t in run.tasks if t["action"].startswith("amlops.bcdr.")], "a module ran after bad input"
     assert emulator.state() == before
+
+
+def test_each_pair_of_the_inventory_is_synced_on_its_own(emulator, run_playbook):
+    """Two pairs, one run: the pair that was never provisioned fails with one line naming its workspaces;
+    the other one is synced and recorded all the same."""
+    healthy, ws = make_pair(emulator, "syq")
+    ws["primary"].add_model("solo", "1", {"model.pkl": b"the only model of pair syq"})
+    missing = dict(name="syz", primary_region="eastus", secondary_region="westus")
+    run = run_playbook(SYNC, {"sync_state_timeout": 5}, inventory=pair_inventory(healthy, missing))
+    assert run.rc != 0, run
+    assert (run.stats["syq"]["failures"], run.stats["syz"]["failures"]) == (0, 1), run.stats
+    assert ws["secondary"].models() == {("solo", "1")}
+    assert ws["secondary"].state_tags()[STATE + "sync_counts"].startswith("models=1,")
+    [failure] = run.failed
+    msg = failure["result"]["msg"]
+    print("pair never provisioned: %s" % msg)
+    assert failure["host"] == "syz" and "mlw-syz-eastus" in msg and "mlw-syz-westus" in msg and "\n" not in msg, msg
