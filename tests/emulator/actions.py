@@ -8,6 +8,8 @@ from .errors import ArmError, not_found
 from .store import key_of
 from . import hooks
 from .providers import ml as ml_provider
+from .providers import endpoints as endpoints_provider
+from .providers import trafficmanager as tm_provider
 
 
 def _resource_or_404(ctx, request, rtype, label=None):
@@ -409,15 +411,65 @@ def jobs_cancel(ctx, match, request):
     return ctx.start_operation(match, request, 200, None)
 
 
-def online_endpoint_list_keys(ctx, match, request):
+def _key_endpoint(ctx, request, mode="Key"):
     ep = _resource_or_404(ctx, request, "Microsoft.MachineLearningServices/workspaces/onlineEndpoints")
-    keys = ctx.store.secrets.setdefault("endpointKeys", {})
-    rec = keys.get(key_of(ep["id"]))
-    if rec is None:
-        rec = keys[key_of(ep["id"])] = {"primaryKey": hooks._new_key()[:32],
-                                        "secondaryKey": hooks._new_key()[:32]}
-        ctx.store.save()
+    auth = (ep.get("properties") or {}).get("authMode")
+    if (auth == "Key") != (mode == "Key"):
+        # code unconfirmed: keys belong to key-auth endpoints, tokens to AMLToken/AADToken ones
+        what = "keys" if mode == "Key" else "an AML token"
+        raise ArmError(400, "UserError", f"Endpoint '{ep.get('name')}' uses authMode {auth}: "
+                       f"it has no {what}.")
+    return ep
+
+
+def online_endpoint_list_keys(ctx, match, request):
+    ep = _key_endpoint(ctx, request)
+    rec = endpoints_provider.endpoint_keys(ctx, ep)
+    ctx.store.save()
     return 200, dict(rec), {}
+
+
+def online_endpoint_regenerate_keys(ctx, match, request):
+    ep = _key_endpoint(ctx, request)
+    body = request.body or {}
+    which = {"primary": "primaryKey", "secondary": "secondaryKey"}[str(body.get("keyType")).lower()]
+    with ctx.store.lock:
+        endpoints_provider.endpoint_keys(ctx, ep)[which] = body.get("keyValue") or hooks._new_key()[:32]
+        ctx.store.save()
+    return ctx.start_operation(match, request, 200, None)
+
+
+def online_endpoint_get_token(ctx, match, request):
+    _key_endpoint(ctx, request, mode="AMLToken")
+    now = int(ctx.now().timestamp())
+    return 200, {"accessToken": hooks._new_key()[:64], "tokenType": "Bearer",
+                 "expiryTimeUtc": now + 3600, "refreshAfterTimeUtc": now + 1800}, {}
+
+
+def online_deployment_get_logs(ctx, match, request):
+    dep = _resource_or_404(ctx, request,
+                           "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments")
+    state = (dep.get("properties") or {}).get("provisioningState")
+    return 200, {"content": f"{ctx.iso()} deployment {dep.get('name')}: provisioningState {state}\n"}, {}
+
+
+# ===================================================================== Traffic Manager
+def tm_check_name(ctx, match, request):
+    body = request.body or {}
+    name = body.get("name") or ""
+    why = tm_provider.check_relative_name(ctx, name)
+    out = {"name": name, "type": body.get("type") or "Microsoft.Network/trafficManagerProfiles",
+           "nameAvailable": why is None}
+    if why:
+        out["reason"], out["message"] = why
+    return 200, out, {}
+
+
+def tm_delete(ctx, match, request):
+    """Traffic Manager answers a deletion with 200 and {"boolean": true} (DeleteOperationResult),
+    204 when there was nothing to delete."""
+    status, headers, body = ctx._engine._delete(match, request)  # pylint: disable=protected-access
+    return status, ({"boolean": True} if status == 200 else body), headers
 
 
 OPERATION_HANDLERS = {
@@ -439,5 +491,12 @@ OPERATION_HANDLERS = {
     "RoleAssignments_ListForResource": role_assignments_list,
     "Jobs_Cancel": jobs_cancel,
     "OnlineEndpoints_ListKeys": online_endpoint_list_keys,
+    "OnlineEndpoints_RegenerateKeys": online_endpoint_regenerate_keys,
+    "OnlineEndpoints_GetToken": online_endpoint_get_token,
+    "OnlineDeployments_GetLogs": online_deployment_get_logs,
+    "Profiles_CheckTrafficManagerRelativeDnsNameAvailability": tm_check_name,
+    "Profiles_checkTrafficManagerNameAvailabilityV2": tm_check_name,
+    "Profiles_Delete": tm_delete,
+    "Endpoints_Delete": tm_delete,
     "CodeVersions_CreateOrGetStartPendingUpload": ml_provider.start_pending_upload,
 }

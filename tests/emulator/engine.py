@@ -812,6 +812,8 @@ class Engine:
         if m:
             items = [r for r in items if props(r).get("principalId", "").lower()
                      == m.group(1).lower()]
+        if match is not None and _hooks is not None and hasattr(_hooks, "filter_list"):
+            items = _hooks.filter_list(self.ctx, match, q, items)    # per type (providers/)
         offset = q.get("offset")
         if "offset" in declared and offset and str(offset).isdigit():
             items = items[int(offset):]
@@ -1027,6 +1029,8 @@ class Engine:
         resource = self._server_fields(match, rid, stored, existing, schema, request.principal)
         lro = match.is_lro
         delay = self.ctx.lro_delay if lro else 0.0
+        if lro and _hooks is not None and hasattr(_hooks, "lro_delay"):  # per type (deployments)
+            delay = _hooks.lro_delay(self.ctx, match.resource_type, delay)
         # provisioningState where the schema has it: in progress for an LRO with a delay
         if isinstance(resource.get("properties"), dict) or \
                 self._schema_has(schema, resource, "properties") is not None:

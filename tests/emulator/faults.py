@@ -10,6 +10,7 @@ Keys:
   throttle:      {"rate": 0.3, "retry_after": 1}      fraction of ARM calls answered 429
   server_errors: {"rate": 0.2, "status": 503}        fraction answered with a 5xx
   lro_delay:     seconds before an LRO completes (overrides --lro-delay)
+  deployment_seconds: seconds an online deployment create/update takes (else lro_delay)
   token_bucket:  true | {"reads": [250, 25], "writes": [200, 10], "deletes": [200, 10]}
   seed:          random seed (default 0)
 """
@@ -53,7 +54,7 @@ class Faults:
         if not isinstance(changes, dict):
             raise ValueError("faults must be a JSON object")
         allowed = {"outages", "hang_seconds", "throttle", "server_errors", "lro_delay",
-                   "token_bucket", "seed"}
+                   "token_bucket", "seed", "deployment_seconds"}
         unknown = set(changes) - allowed
         if unknown:
             raise ValueError(f"unknown fault keys: {sorted(unknown)}; allowed: {sorted(allowed)}")

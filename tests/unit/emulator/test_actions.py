@@ -153,6 +153,11 @@ def test_online_endpoint_keys_and_job_cancel(emu):
     keys = ok(post(emu, ep + "/listKeys", ML))
     assert keys["primaryKey"] and keys["secondaryKey"]
     assert ok(post(emu, ep + "/listKeys", ML)) == keys
+    # a job's environment and compute must exist (emulator.providers.jobs)
+    ok(emu.call("PUT", ws_path(emu) + "/environments/env/versions/1", ML,
+                {"properties": {"image": "mcr.microsoft.com/azureml/minimal:latest"}}))
+    ok(emu.call("PUT", ws_path(emu) + "/computes/cpu", ML, {"location": "eastus", "properties": {
+        "computeType": "AmlCompute", "properties": {"vmSize": "Standard_DS3_v2"}}}))
     job = ws_path(emu) + "/jobs/" + str(uuid.uuid4())
     status, body = emu.call("PUT", job, ML, {"properties": {
         "jobType": "Command", "command": "python train.py",
