@@ -455,3 +455,92 @@ def test_recorded_workload_traffic_passes_oav(tmp_path):
     ops = {op for s in summary["specs"] for op in s["passed"]}
     assert {"OnlineEndpoints_CreateOrUpdate", "OnlineDeployments_Update", "Jobs_CreateOrUpdate",
             "Schedules_CreateOrUpdate", "Profiles_CreateOrUpdate", "Endpoints_Update"} <= ops
+
+
+# ============================================== the clients: azure-ai-ml and raw HTTPS
+def test_azure_ai_ml_and_raw_https_see_the_workloads(emulator):
+    """azure-ai-ml's MLClient, unmodified, makes an endpoint, a deployment, sets traffic, scales,
+    submits and cancels a job; Traffic Manager (no azure-mgmt-trafficmanager in the venv) over
+    HTTPS with a bearer token from the real credential, at the api-version a pinned client sends."""
+    pytest.importorskip("azure.ai.ml")
+    from emulator.azurite import DEFAULT_BIN
+    if not os.path.exists(DEFAULT_BIN):
+        pytest.skip("Azurite is not installed (npm install)")
+    import requests
+    from azure.ai.ml import command
+    from azure.ai.ml.entities import (AmlCompute, Environment, ManagedOnlineDeployment,
+                                      ManagedOnlineEndpoint, Model)
+    from azure.mgmt.machinelearningservices import MachineLearningServicesMgmtClient
+    from azure.mgmt.resource.resources import ResourceManagementClient
+    from emulator.mlclient import ml_client, patched_environ
+    from emulator.seed import workspace_links
+
+    rg, ws = "rg-workloads", "mlw-workloads"
+    emulator.client(ResourceManagementClient, RG_API).resource_groups.create_or_update(
+        rg, {"location": "eastus"})
+    links = workspace_links(emulator.endpoint, rg, "eastus", ws)
+    emulator.client(MachineLearningServicesMgmtClient, ML).workspaces.begin_create_or_update(
+        rg, ws, {"location": "eastus", "identity": {"type": "SystemAssigned"},
+                 "properties": links}).result()
+    name = "ep-" + uuid.uuid4().hex[:8]
+    with patched_environ(emulator):
+        ml = ml_client(emulator, rg, ws)
+        ml.models.create_or_update(Model(name="fraud", version="1", type="custom_model",
+                                         path="azureml://datastores/workspaceblobstore/paths/fraud/1/"))
+        ml.environments.create_or_update(Environment(name="infer-env", version="1",
+                                                     image="mcr.microsoft.com/azureml/minimal:latest"))
+        ml.compute.begin_create_or_update(AmlCompute(name="cpu", size="Standard_DS3_v2",
+                                                     min_instances=0, max_instances=2)).result()
+        ep = ml.online_endpoints.begin_create_or_update(
+            ManagedOnlineEndpoint(name=name, auth_mode="key")).result()
+        assert ep.scoring_uri == f"https://{name}.eastus.inference.ml.azure.com/score"
+        dep = ManagedOnlineDeployment(name="blue", endpoint_name=name, model="azureml:fraud:1",
+                                      environment="azureml:infer-env:1",
+                                      instance_type="Standard_DS3_v2", instance_count=1)
+        assert ml.online_deployments.begin_create_or_update(dep).result().provisioning_state == "Succeeded"
+        ep = ml.online_endpoints.get(name)
+        ep.traffic = {"blue": 100}
+        ml.online_endpoints.begin_create_or_update(ep).result()
+        assert ml.online_endpoints.get(name).traffic == {"blue": 100}
+        dep = ml.online_deployments.get("blue", name)
+        assert dep.model.endswith("/models/fraud/versions/1")
+        dep.instance_count = 2
+        ml.online_deployments.begin_create_or_update(dep).result()
+        assert ml.online_deployments.get("blue", name).instance_count == 2
+        assert ml.online_endpoints.get_keys(name).primary_key
+        # the SDK sees the emulator's refusal of a missing model
+        missing = ManagedOnlineDeployment(name="green", endpoint_name=name, model="azureml:fraud:1",
+                                          environment="azureml:infer-env:1",
+                                          instance_type="Standard_DS3_v2", instance_count=1)
+        missing.model = ml.workspaces.get(ws).id + "/models/fraud/versions/9"
+        with pytest.raises(Exception, match="versions/9"):
+            ml.online_deployments.begin_create_or_update(missing).result()
+        job = ml.jobs.create_or_update(command(command="python -c 'print(1)'", compute="cpu",
+                                               environment="azureml:infer-env:1",
+                                               name="job-" + uuid.uuid4().hex[:8]))
+        assert job.status == "Running"
+        assert job.name in [j.name for j in ml.jobs.list()]
+        ml.jobs.begin_cancel(job.name).result()
+        assert ml.jobs.get(job.name).status == "Canceled"
+    # Traffic Manager over HTTPS, bearer from the real credential
+    ep_ = emulator.endpoint
+    token = emulator.credential().get_token("https://management.azure.com/.default").token
+    s = requests.Session()
+    s.verify = ep_["ca_cert"]
+    s.headers["Authorization"] = "Bearer " + token
+    base = f"{ep_['arm_url']}/subscriptions/{ep_['subscription_id']}/resourceGroups/{rg}/providers/" \
+           "Microsoft.Network/trafficmanagerprofiles/tm-" + name
+    r = s.put(base, params={"api-version": TM}, json=tm_body("tm-" + name, endpoints=[
+        external("primary", f"{name}.eastus.inference.ml.azure.com")]))
+    assert r.status_code == 201, r.text
+    assert r.json()["properties"]["dnsConfig"]["fqdn"] == f"tm-{name}.trafficmanager.net"
+    r = s.patch(base + "/ExternalEndpoints/primary", params={"api-version": TM},
+                json={"properties": {"endpointStatus": "Disabled"}})
+    assert r.status_code == 200 and r.json()["properties"]["endpointMonitorStatus"] == "Disabled"
+    r = s.post(f"{ep_['arm_url']}/providers/Microsoft.Network/checkTrafficManagerNameAvailability",
+               params={"api-version": TM}, json={"name": "tm-" + name,
+                                                 "type": "Microsoft.Network/trafficManagerProfiles"})
+    assert r.status_code == 200 and r.json()["nameAvailable"] is False
+    assert s.get(base, params={"api-version": "2018-08-01"}).status_code == 200   # an older real one
+    assert s.get(base, params={"api-version": "2030-01-01"}).json()["error"]["code"] == \
+        "InvalidApiVersionParameter"
