@@ -81,7 +81,7 @@ def lane(run_playbook, ansible_env, work, lane_no, pair):
 
         # a source version the killed run had not registered is replaced by other content: a partial
         # copy of the old content is now an orphan the rerun must delete
-        if missing and rng.random() < 0.3:
+        if missing and rng.random() < 0.5:
             name, ver = rng.choice(missing)
             src.ml.model_versions.delete(src.group, src.name, name, ver)
             src.add_model(name, ver, model_files(rng, name, ver, salt="replaced"))
