@@ -98,10 +98,17 @@ def _body_param(spec_file, template, method):
 
 
 def _fix_location(body):
-    """Examples use placeholders ('string', 'eastus2euap'); ARM wants a real region."""
+    """Examples use placeholders ('string', 'eastus2euap'); ARM wants a real region. An online
+    endpoint example's traffic ({"string": 1}) names no deployment and does not sum to 100,
+    which Azure refuses (emulator.providers.endpoints): sent without its split."""
     if isinstance(body, dict) and isinstance(body.get("location"), str) and \
             regions.normalize(body["location"]) not in regions.REGIONS:
         body["location"] = "eastus"
+    props = body.get("properties") if isinstance(body, dict) else None
+    if isinstance(props, dict) and "authMode" in props:
+        for field in ("traffic", "mirrorTraffic"):
+            if isinstance(props.get(field), dict) and "string" in props[field]:
+                props[field] = {}
     return body
 
 
