@@ -40,9 +40,22 @@ _COMPUTE_RE = re.compile(
 SYSTEM_REGISTRIES = {"azureml", "azureml-meta", "azureml-msr", "azure-openai"}
 
 
-def missing_reference(ctx, ref, kind):
+def _other_workspace(target, workspace_id):
+    """Why an ARM ID of a workspace's child cannot be used from ``workspace_id``, or None: a
+    workspace uses its own assets and computes (or a registry's), never another workspace's."""
+    if not workspace_id or "/workspaces/" not in target.lower():
+        return None
+    owner = re.split(r"/(?:models|environments|codes|components|data|computes)/", target,
+                     maxsplit=1, flags=re.IGNORECASE)[0]
+    if same_id(owner, workspace_id):
+        return None
+    return f"'{target}' belongs to workspace '{name_of(owner)}', not to '{name_of(workspace_id)}'"
+
+
+def missing_reference(ctx, ref, kind, workspace_id=None):
     """None when ``ref`` (an ARM ID, ``azureml:`` + ARM ID, or ``azureml://registries/...``
-    asset reference) names something that exists; otherwise why not, in one line."""
+    asset reference) names something that exists (in ``workspace_id`` when it is a workspace's
+    asset); otherwise why not, in one line."""
     if not isinstance(ref, str) or not ref.strip():
         return None
     ref = ref.strip()
@@ -50,6 +63,9 @@ def missing_reference(ctx, ref, kind):
     if m:
         if m.group("kind").lower() != kind:
             return f"'{ref}' is not a reference to {kind}"
+        elsewhere = _other_workspace(m.group(1), workspace_id)
+        if elsewhere:
+            return elsewhere
         return None if ctx.store.exists(m.group(1)) else f"{kind[:-1]} '{m.group(1)}' was not found"
     m = _REGISTRY_ASSET_RE.match(ref)
     if m:
@@ -71,13 +87,17 @@ def missing_reference(ctx, ref, kind):
     return None                                  # e.g. a model URI on a datastore: not checked
 
 
-def missing_compute(ctx, ref):
-    """None when the compute ``ref`` (ARM ID, optionally ``azureml:``-prefixed) exists."""
+def missing_compute(ctx, ref, workspace_id=None):
+    """None when the compute ``ref`` (ARM ID, optionally ``azureml:``-prefixed) exists (in
+    ``workspace_id`` when given)."""
     if not isinstance(ref, str) or not ref.strip():
         return None
     m = _COMPUTE_RE.match(ref.strip())
     if m is None:
         return None               # "serverless" and other non-ID values are the service's call
+    elsewhere = _other_workspace(m.group(1), workspace_id)
+    if elsewhere:
+        return elsewhere
     return None if ctx.store.exists(m.group(1)) else f"compute '{m.group(1)}' was not found"
 
 
@@ -189,13 +209,14 @@ def deployment_put(ctx, rid, resource, existing):
     if p.get("endpointComputeType") == "Managed" and not p.get("instanceType"):
         raise _user_error("instanceType is required for a managed online deployment.",
                           target="properties.instanceType")
+    ws_id = re.split(r"/onlineendpoints/", rid, maxsplit=1, flags=re.IGNORECASE)[0]
     for field, kind in (("model", "models"), ("environmentId", "environments")):
-        why = missing_reference(ctx, p.get(field), kind)
+        why = missing_reference(ctx, p.get(field), kind, ws_id)
         if why:
             # the workspace must hold what the deployment runs; code unconfirmed
             raise _user_error(f"Deployment '{name_of(rid)}': {why}.", target=f"properties.{field}")
     code_id = (p.get("codeConfiguration") or {}).get("codeId")
-    why = missing_reference(ctx, code_id, "codes")
+    why = missing_reference(ctx, code_id, "codes", ws_id)
     if why:
         raise _user_error(f"Deployment '{name_of(rid)}': {why}.",
                           target="properties.codeConfiguration.codeId")

@@ -21,22 +21,29 @@ JOB_MUTABLE = {"description", "tags", "properties", "isArchived", "notificationS
 _JOB_DEFAULTS = {"experimentName": "Default", "isArchived": False}
 
 
-def _refs(ctx, where, body):
-    """Refuse a job body whose compute, environment or code does not exist (code unconfirmed:
-    Azure ML validates them at submission)."""
-    checks = [("computeId", missing_compute(ctx, body.get("computeId")))]
+def _refs(ctx, where, body, ws_id):
+    """Refuse a job body whose compute, environment or code does not exist in the workspace
+    (code unconfirmed: Azure ML validates them at submission)."""
+    checks = [("computeId", missing_compute(ctx, body.get("computeId"), ws_id))]
     checks.append(("environmentId", missing_reference(ctx, body.get("environmentId"),
-                                                      "environments")))
-    checks.append(("codeId", missing_reference(ctx, body.get("codeId"), "codes")))
-    checks.append(("componentId", missing_reference(ctx, body.get("componentId"), "components")))
+                                                      "environments", ws_id)))
+    checks.append(("codeId", missing_reference(ctx, body.get("codeId"), "codes", ws_id)))
+    checks.append(("componentId", missing_reference(ctx, body.get("componentId"), "components",
+                                                    ws_id)))
     settings = body.get("settings") if isinstance(body.get("settings"), dict) else {}
-    checks.append(("settings.default_compute", missing_compute(ctx, settings.get("default_compute"))))
+    checks.append(("settings.default_compute",
+                   missing_compute(ctx, settings.get("default_compute"), ws_id)))
     for step, spec in sorted((body.get("jobs") or {}).items()):          # pipeline steps
         if isinstance(spec, dict):
-            checks.append((f"jobs.{step}.computeId", missing_compute(ctx, spec.get("computeId"))))
+            checks.append((f"jobs.{step}.computeId",
+                           missing_compute(ctx, spec.get("computeId"), ws_id)))
     for field, why in checks:
         if why:
             raise ArmError(400, USER_ERROR, f"{where}: {why}.", target=f"properties.{field}")
+
+
+def _workspace_of(rid):
+    return re.split(r"/(?:jobs|schedules)/", rid, maxsplit=1, flags=re.IGNORECASE)[0]
 
 
 def _initial_status(ctx, p):
@@ -84,9 +91,9 @@ def job_put(ctx, rid, resource, existing):
         bag.update(p.get("properties") or {})
         p["properties"] = bag
         return
-    _refs(ctx, f"Job '{name_of(rid)}'", p)
+    ws_id = _workspace_of(rid)
+    _refs(ctx, f"Job '{name_of(rid)}'", p, ws_id)
     p["status"] = _initial_status(ctx, p)
-    ws_id = rid.split("/jobs/")[0]
     p["services"] = {"Studio": {"jobServiceType": "Studio",
                                 "endpoint": f"https://ml.azure.com/runs/{name_of(rid)}?wsid={ws_id}"}}
     if p.get("properties") is None:
@@ -188,7 +195,8 @@ def schedule_put(ctx, rid, resource, existing):
     check_trigger(p.get("trigger"))
     action = p.get("action") if isinstance(p.get("action"), dict) else {}
     if action.get("actionType") == "CreateJob" and isinstance(action.get("jobDefinition"), dict):
-        _refs(ctx, f"Schedule '{name_of(rid)}' job definition", action["jobDefinition"])
+        _refs(ctx, f"Schedule '{name_of(rid)}' job definition", action["jobDefinition"],
+              _workspace_of(rid))
     p.setdefault("isEnabled", True)
     p.setdefault("displayName", name_of(rid))
 

@@ -121,6 +121,12 @@ def test_deployment_references_and_instance_count(emu):
         400, "UserError")
     err(emu.call("PUT", dep, ML, dep_body(refs, model="azureml://registries/nope/models/fraud/versions/1")),
         400, "UserError")
+    # another workspace's model (a failover that forgot to map it) is refused too
+    other = ws_path(emu, "mlw-other")
+    make_ws(emu, "mlw-other", properties=_other_ws_links(emu))
+    foreign = assets(emu, other)
+    assert "belongs to workspace 'mlw-other'" in err(
+        emu.call("PUT", dep, ML, dep_body(refs, model=foreign["model"])), 400, "UserError")
     err(emu.call("PUT", dep, ML, dep_body(refs, instanceType=None)), 400, "UserError")
     err(emu.call("PUT", dep, ML, dep_body(refs, capacity=0)), 400, "UserError")
     assert emu.call("GET", dep, ML)[0] == 404                    # nothing made by a refusal
@@ -215,6 +221,12 @@ def test_jobs_status_references_cancel_and_lists(emu):
     err(emu.call("PUT", jobs + "j-noenv", ML, command_job(refs, environmentId=refs["env"].replace("/1", "/7"))),
         400, "UserError")
     assert emu.call("GET", jobs + "j-nocompute", ML)[0] == 404
+    # a resubmitted job must use its own workspace's compute, not the old active's
+    make_ws(emu, "mlw-other", properties=_other_ws_links(emu))
+    foreign = assets(emu, ws_path(emu, "mlw-other"))
+    assert "belongs to workspace" in err(
+        emu.call("PUT", jobs + "j-foreign", ML, command_job(refs, computeId=foreign["compute"])),
+        400, "UserError")
     job = ok(emu.call("PUT", jobs + "j-train", ML, command_job(refs, tags={"team": "risk"})))
     assert job["properties"]["status"] == "Running"
     assert job["properties"]["services"]["Studio"]["endpoint"].startswith("https://ml.azure.com/runs/j-train")
