@@ -6,7 +6,8 @@ import datetime
 import re
 
 from ..errors import ArmError
-from .common import name_of, old_props, props
+from . import ml
+from .common import name_of, old_props, props, same_id
 from .endpoints import USER_ERROR, missing_compute, missing_reference
 
 _ML = "microsoft.machinelearningservices/"
@@ -210,5 +211,22 @@ def schedule_list_filter(ctx, query, items):
     return [s for s in items if bool((s.get("properties") or {}).get("isEnabled", True)) == want]
 
 
-PUT = {JOB: job_put, SCHEDULE: schedule_put}
+def compute_put(ctx, rid, resource, existing):
+    """ml.compute_put, then: queued jobs on a cluster that can now get nodes start running
+    (a standby cluster scaled up on failover picks up the jobs resubmitted to it)."""
+    ml.compute_put(ctx, rid, resource, existing)
+    inner = ((resource.get("properties") or {}).get("properties") or {})
+    if int((inner.get("scaleSettings") or {}).get("maxNodeCount") or 0) == 0:
+        return
+    ws_id = rid.rsplit("/computes/", 1)[0]
+    for job in ctx.store.children(ws_id, JOB_TYPE):
+        p = job.get("properties") or {}
+        m = re.match(r"^(?:azureml:)?(/subscriptions/.+)$", str(p.get("computeId") or ""))
+        if p.get("status") == "Queued" and m and same_id(m.group(1), rid):
+            p["status"] = "Running"
+            ctx.store.put(job["id"], job)
+
+
+# The compute entry wraps ml.compute_put (hooks.py takes the later provider's entry).
+PUT = {JOB: job_put, SCHEDULE: schedule_put, _ML + "workspaces/computes": compute_put}
 LIST_FILTERS = {JOB: job_list_filter, SCHEDULE: schedule_list_filter}

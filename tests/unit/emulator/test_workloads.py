@@ -237,6 +237,10 @@ def test_jobs_status_references_cancel_and_lists(emu):
             "vmSize": "Standard_DS3_v2", "scaleSettings": {"maxNodeCount": 0, "minNodeCount": 0}}}}))
     assert ok(emu.call("PUT", jobs + "j-queued", ML, command_job(refs, computeId=standby)))[
         "properties"]["status"] == "Queued"
+    # scaling the cluster up starts it (hot/warm: the standby's cluster grows on failover)
+    ok(emu.call("PATCH", standby, ML, {"properties": {"properties": {
+        "scaleSettings": {"maxNodeCount": 2, "minNodeCount": 0}}}}))
+    assert ok(emu.call("GET", jobs + "j-queued", ML))["properties"]["status"] == "Running"
     # submitted jobs are fixed: the same body again is fine (status kept), another command is not
     again = ok(emu.call("PUT", jobs + "j-train", ML, command_job(refs, tags={"team": "risk", "x": "1"})))
     assert again["properties"]["status"] == "Running" and again["properties"]["tags"]["x"] == "1"
