@@ -84,7 +84,8 @@ class Applier:
                 self.active -= 1
 
 
-def run(module, plan=PLAN, applier=None, **options):
+def run(module, plan=None, applier=None, **options):
+    plan = PLAN if plan is None else plan
     applier = applier if applier is not None else Applier()
     with pytest.raises(Exited) as caught:
         run_collection(module, lambda clients: [dict(i) for i in plan], applier, **options)
@@ -127,7 +128,7 @@ def test_apply_runs_only_changing_items_and_keeps_their_fields():
 
 def test_every_item_ends_in_exactly_one_list():
     plan = PLAN + [item('model:e:1', 'delete', 'gone from source'), item('model:f:1', 'update', 'tags')]
-    kind, result, _ = run(FakeModule(), plan=plan, applier=Applier(failing=['model:d:1']))
+    kind, result = run(FakeModule(), plan=plan, applier=Applier(failing=['model:d:1']))[:2]
     assert kind == 'fail'
     lists = ('copied', 'skipped', 'conflicts', 'created', 'updated', 'deleted', 'failed')
     placed = sorted(k for name in lists for k in keys(result[name]))
@@ -151,15 +152,15 @@ def test_partial_failure_runs_the_others_and_fails_with_per_item_results():
 
 def test_azure_error_and_unexpected_exception_fail_only_their_item():
     applier = Applier(failing={'model:a:1': 'quota exceeded'}, error=AzureOperationError)
-    kind, result, _ = run(FakeModule(), applier=applier)
+    kind, result = run(FakeModule(), applier=applier)[:2]
     assert kind == 'fail' and result['failed'][0]['error'] == 'quota exceeded'
-    kind, result, _ = run(FakeModule(), applier=Applier(failing={'model:d:1': 'bug'}, error=KeyError))
+    kind, result = run(FakeModule(), applier=Applier(failing={'model:d:1': 'bug'}, error=KeyError))[:2]
     assert kind == 'fail' and result['failed'][0]['error'] == "KeyError: 'bug'"
     assert keys(result['copied']) == ['model:a:1']
 
 
 def test_all_failed_is_not_changed():
-    kind, result, _ = run(FakeModule(), applier=Applier(failing=['model:a:1', 'model:d:1']))
+    kind, result = run(FakeModule(), applier=Applier(failing=['model:a:1', 'model:d:1']))[:2]
     assert kind == 'fail'
     assert result['changed'] is False
     assert result['msg'].startswith('2 of 4 items failed: ')
@@ -168,7 +169,8 @@ def test_all_failed_is_not_changed():
 @pytest.mark.parametrize('parallelism', [1, 2, 3])
 def test_parallelism_bound_is_respected(parallelism):
     plan = [item('k%d' % n, 'copy') for n in range(8)]
-    kind, _, applier = run(FakeModule(), plan=plan, applier=Applier(delay=0.05), parallelism=parallelism)
+    applier = Applier(delay=0.05)
+    kind = run(FakeModule(), plan=plan, applier=applier, parallelism=parallelism)[0]
     assert kind == 'exit'
     assert sorted(applier.applied) == sorted(keys(plan))
     # the bound is reached (the items do overlap) and never exceeded
@@ -338,7 +340,9 @@ def test_service_functions_adapt_a_service_module_and_predict_its_id():
                                lambda c, g, n, patch, **wait: calls.append(('update', patch)),
                                lambda c, g, n, **wait: calls.append('delete'))
     module = FakeAzureModule(PARAMS, check_mode=True)
-    planner = lambda desired, current, state: dict(action='create', changes={}, after=dict(desired))  # noqa: E731
+
+    def planner(desired, current, state):
+        return dict(action='create', changes={}, after=dict(desired))
     kind, result = run_one(ServiceResource(module, service, planner, {'size': 3}, 'widget',
                                            unknown_until_created={'login': None}), module)
     assert calls == [] and result['widget']['id'].endswith('/resourceGroups/rg/providers/Microsoft.Test/widgets/t1')
@@ -353,6 +357,9 @@ def test_run_info_and_one_or_all():
         run_info(module, 'listing', lambda clients: {'things': one_or_all(lambda n: None, lambda: [1, 2], None)})
     assert caught.value.result == {'changed': False, 'things': [1, 2]}
     assert one_or_all(lambda n: None, lambda: [1], 'x') == [] and one_or_all(lambda n: {'n': n}, list, 'x') == [{'n': 'x'}]
+
+    def bad_region(clients):
+        raise ValueError('location: unknown region')
     with pytest.raises(Exited) as caught:
-        run_info(module, 'listing', lambda clients: (_ for _ in ()).throw(ValueError('location: unknown region')))
+        run_info(module, 'listing', bad_region)
     assert caught.value.result == {'msg': 'location: unknown region'}
