@@ -19,6 +19,9 @@ description:
     C(azureml:<name>:<version>)) is copied like model files - storage-to-storage into the target's default
     datastore under C(amlops-bcdr/codes/<name>/<version>/<digest>/), each file verified (size and MD5) - and the
     code version is registered in the target under the same name and version, before the component.
+  - Every workspace asset reference in the spec (in a pipeline component, the components, data and models its
+    jobs use) is mapped to the target workspace, same names and versions; the referenced assets must be copied
+    too (the sync role copies data before components).
   - The component's environment reference is mapped to the target workspace (same name and version).
     Environments are copied by M(amlops.bcdr.aml_env_copy), which runs first; when the environment is still
     missing in the target, the component fails alone with a clear line and nothing is registered for it.

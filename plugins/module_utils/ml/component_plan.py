@@ -72,24 +72,39 @@ def refs(spec):
     return parse_ref(spec.get("code"), "codes"), parse_ref(spec.get("environment"), "environments")
 
 
+# Any workspace asset reference (a pipeline component's jobs name other components, data, models ...).
+_ANY_REF_RE = re.compile(r"^(azureml:)?/subscriptions/[^/]+/resource[Gg]roups/[^/]+/providers/"
+                         r"Microsoft\.MachineLearningServices/workspaces/[^/]+/"
+                         r"(codes|environments|components|data|models)/([^/]+)/versions/([^/]+)$", re.IGNORECASE)
+
+
+def _walk(value, fn):
+    if isinstance(value, dict):
+        return dict((k, _walk(v, fn)) for k, v in value.items())
+    if isinstance(value, list):
+        return [_walk(v, fn) for v in value]
+    if isinstance(value, str):
+        found = _ANY_REF_RE.match(value.strip())
+        if found:
+            return fn(found)
+    return value
+
+
 def target_spec(spec, subscription, group, workspace):
-    """The spec with its code and environment references moved to the target workspace (same
-    names and versions); everything else as the source has it."""
-    out = copy.deepcopy(spec or {})
-    for field, kind in (("code", "codes"), ("environment", "environments")):
-        ref = parse_ref(out.get(field), kind)
-        if ref and ref["form"] == "arm":
-            out[field] = workspace_ref(subscription, group, workspace, kind, ref["name"], ref["version"], ref["prefix"])
-    return out
+    """The spec with every workspace asset reference (its code, its environment, and in a pipeline
+    component the components, data and models its jobs use) moved to the target workspace: same
+    kinds, names and versions; everything else as the source has it."""
+    return _walk(copy.deepcopy(spec or {}), lambda m: workspace_ref(
+        subscription, group, workspace, m.group(2), m.group(3), m.group(4), m.group(1) or ""))
 
 
 def comparable(spec):
-    """A spec with its references reduced to name:version, so specs of two workspaces compare."""
-    out = copy.deepcopy(spec or {})
+    """A spec with its references reduced to kind:name:version, so specs of two workspaces compare."""
+    out = _walk(copy.deepcopy(spec or {}), lambda m: "%s:%s:%s" % (m.group(2).lower(), m.group(3), m.group(4)))
     for field, kind in (("code", "codes"), ("environment", "environments")):
         ref = parse_ref(out.get(field), kind)
-        if ref:
-            out[field] = "%s:%s" % (ref["name"], ref["version"])
+        if ref:  # the short azureml:<name>:<version> form
+            out[field] = "%s:%s:%s" % (kind, ref["name"], ref["version"])
     return out
 
 

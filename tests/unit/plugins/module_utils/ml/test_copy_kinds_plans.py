@@ -235,3 +235,23 @@ def test_orphan_items_judge_only_what_was_read_and_keep_what_is_used():
     everything = kinds.orphan_items(blobs, prefix, used=set())
     assert [o["path"] for o in everything] == [prefix + "labels/1/ccc/", prefix + "upload/1/aaa/", prefix + "upload/2/bbb/"]
     assert kinds.parse_copy_path(prefix + "a/1/d", prefix) is None   # no file under the digest folder
+
+
+def test_pipeline_component_references_move_to_the_target():
+    child = cplan.workspace_ref(SUB, "rg-a", "mlw-a", "components", "train_model", "1")
+    data_ref = cplan.workspace_ref(SUB, "rg-a", "mlw-a", "data", "training", "2")
+    spec = {"type": "pipeline", "jobs": {"train": {"component": child, "inputs": {"d": {"path": data_ref}}},
+                                         "other": {"component": "azureml:prep:1", "tags": ["x"]}}}
+    moved = cplan.target_spec(spec, SUB, "rg-b", "mlw-b")
+    assert moved["jobs"]["train"]["component"] == cplan.workspace_ref(SUB, "rg-b", "mlw-b", "components",
+                                                                       "train_model", "1")
+    assert moved["jobs"]["train"]["inputs"]["d"]["path"] == cplan.workspace_ref(SUB, "rg-b", "mlw-b", "data",
+                                                                                 "training", "2")
+    assert moved["jobs"]["other"] == spec["jobs"]["other"] and spec["jobs"]["train"]["component"] == child
+    assert cplan.comparable(moved) == cplan.comparable(spec)
+    other = cplan.target_spec(dict(spec, jobs=dict(spec["jobs"], train=dict(spec["jobs"]["train"], component=child.replace(
+        "/versions/1", "/versions/2")))), SUB, "rg-b", "mlw-b")
+    assert cplan.comparable(other) != cplan.comparable(spec)
+    # a code given in the short form and in the ARM form compare equal
+    short = dict(comp()["spec"], code="azureml:3f2a:1")
+    assert cplan.comparable(short) == cplan.comparable(comp()["spec"])
