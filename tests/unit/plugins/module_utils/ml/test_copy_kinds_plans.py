@@ -243,14 +243,14 @@ def test_pipeline_component_references_move_to_the_target():
     spec = {"type": "pipeline", "jobs": {"train": {"component": child, "inputs": {"d": {"path": data_ref}}},
                                          "other": {"component": "azureml:prep:1", "tags": ["x"]}}}
     moved = cplan.target_spec(spec, SUB, "rg-b", "mlw-b")
-    assert moved["jobs"]["train"]["component"] == cplan.workspace_ref(SUB, "rg-b", "mlw-b", "components",
-                                                                       "train_model", "1")
-    assert moved["jobs"]["train"]["inputs"]["d"]["path"] == cplan.workspace_ref(SUB, "rg-b", "mlw-b", "data",
-                                                                                 "training", "2")
+    train = moved["jobs"]["train"]
+    assert train["component"] == cplan.workspace_ref(SUB, "rg-b", "mlw-b", "components", "train_model", "1")
+    assert train["inputs"]["d"]["path"] == cplan.workspace_ref(SUB, "rg-b", "mlw-b", "data", "training", "2")
     assert moved["jobs"]["other"] == spec["jobs"]["other"] and spec["jobs"]["train"]["component"] == child
     assert cplan.comparable(moved) == cplan.comparable(spec)
-    other = cplan.target_spec(dict(spec, jobs=dict(spec["jobs"], train=dict(spec["jobs"]["train"], component=child.replace(
-        "/versions/1", "/versions/2")))), SUB, "rg-b", "mlw-b")
+    child_2 = child.replace("/versions/1", "/versions/2")
+    other = cplan.target_spec(dict(spec, jobs=dict(spec["jobs"], train=dict(spec["jobs"]["train"], component=child_2))),
+                              SUB, "rg-b", "mlw-b")
     assert cplan.comparable(other) != cplan.comparable(spec)
     # a code given in the short form and in the ARM form compare equal
     short = dict(comp()["spec"], code="azureml:3f2a:1")
