@@ -172,7 +172,8 @@ def test_failover_with_the_primary_region_down(emulator, run_playbook, ml, pair,
     primary_before = in_region(emulator.state(), "eastus")
     assert any("/workspaces/mlw-fo-eastus" in k.lower() for k in primary_before)
 
-    emulator.set_faults(outages={"eastus": mode}, hang_seconds=30)
+    # a hang far longer than the failover may take: an unbounded call to the primary would show
+    emulator.set_faults(outages={"eastus": mode}, hang_seconds=120)
     try:
         started = time.monotonic()
         run = run_playbook(FAILOVER, {"target": "secondary", "max_rpo": "1h"}, inventory=inv)
@@ -180,7 +181,8 @@ def test_failover_with_the_primary_region_down(emulator, run_playbook, ml, pair,
         assert run.rc == 0, run
         print("failover with the primary %s: %.1fs" % (mode, wall))
         print("\n".join(run.task("amlops.bcdr.failover : Summary")["result"]["msg"]))
-        assert wall < 60, wall
+        # the target is < 60 s (benchmarks/failover_rto.py); the margin is for a loaded 2-core CI machine
+        assert wall < 75, wall
 
         # the marker: the secondary claims itself at epoch 2 (max seen 1, + 1); the primary was not written
         state = state_of(ml, "secondary")
