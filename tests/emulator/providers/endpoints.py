@@ -150,6 +150,12 @@ def endpoint_put(ctx, rid, resource, existing):
             raise ArmError(409, "Conflict",
                            f"There is already an endpoint with the name '{name}' in {loc}: "
                            "endpoint names need to be unique within a region.")
+    ws = ctx.store.get(re.split(r"/onlineendpoints/", rid, maxsplit=1, flags=re.IGNORECASE)[0])
+    if ws is not None and region(ws) and loc != region(ws):
+        # code unconfirmed: an endpoint lives in its workspace's region (azure-ai-ml sets the
+        # workspace's location on every endpoint it sends)
+        raise _user_error(f"Endpoint '{name}' must be in its workspace's region '{region(ws)}', "
+                          f"not '{loc}'.", target="location")
     _check_traffic(ctx, rid, p)
     host = f"https://{name.lower()}.{loc}.inference.ml.azure.com"
     p["scoringUri"] = f"{host}/score"

@@ -85,16 +85,20 @@ def test_online_endpoint_uris_keys_and_unique_name(emu):
         emu.call("PUT", ep_path(emu, ws=ws_path(emu, "mlw-other")), ML,
                  {"location": "eastus", "properties": {"authMode": "Key"}}), 409, "Conflict")
     assert emu.call("GET", ep_path(emu, ws=ws_path(emu, "mlw-other")), ML)[0] == 404
-    west = make_endpoint(emu, ws=ws_path(emu, "mlw-other"), location="westus")
+    # in its workspace's region only; the same name in another region is another host
+    err(emu.call("PUT", ep_path(emu, "ep-west"), ML, {"location": "westus", "properties": {
+        "authMode": "Key"}}), 400, "UserError")
+    make_ws(emu, "mlw-west", location="westus", properties=_other_ws_links(emu, "west"))
+    west = make_endpoint(emu, ws=ws_path(emu, "mlw-west"), location="westus")
     assert west["properties"]["scoringUri"] == "https://ep-fraud.westus.inference.ml.azure.com/score"
 
 
-def _other_ws_links(e):
+def _other_ws_links(e, stem="other"):
     from test_hooks import KV, kv_body, make_sa, sa_path
-    make_sa(e, "stmlwother")
-    ok(e.call("PUT", f"{e.rg}/providers/Microsoft.KeyVault/vaults/kv-mlw-other", KV, kv_body(e)))
-    return {"storageAccount": sa_path(e, "stmlwother"),
-            "keyVault": f"{e.rg}/providers/Microsoft.KeyVault/vaults/kv-mlw-other"}
+    make_sa(e, "stmlw" + stem)
+    ok(e.call("PUT", f"{e.rg}/providers/Microsoft.KeyVault/vaults/kv-mlw-{stem}", KV, kv_body(e)))
+    return {"storageAccount": sa_path(e, "stmlw" + stem),
+            "keyVault": f"{e.rg}/providers/Microsoft.KeyVault/vaults/kv-mlw-{stem}"}
 
 
 def traffic(body, mirror=None, **split):
