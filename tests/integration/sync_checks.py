@@ -169,8 +169,9 @@ def _kill_tree(root):
 
 def run_and_kill(env, playbook, extra_vars, work_dir, after=None, marker="AnsiballZ_aml_model_copy.py"):
     """Start ansible-playbook; once the module is started (its AnsiballZ file ``marker`` there), wait
-    ``after`` seconds and SIGKILL the playbook with all its descendants (workers, the module). ``after=None``: let it finish. -> dict(killed, rc, module_seconds: from the module's
-    start to the kill or the playbook's end, or None when the module was never seen)."""
+    ``after`` seconds and SIGKILL the playbook with all its descendants (workers, the module).
+    ``after=None``: let it finish. -> dict(killed, rc, changed (the recap's, when it finished),
+    module_seconds: from the module's start to the kill or the playbook's end; None if never seen)."""
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     vars_file = work_dir / "vars.json"
@@ -191,7 +192,7 @@ def run_and_kill(env, playbook, extra_vars, work_dir, after=None, marker="Ansiba
             time.sleep(0.01)
         if proc.poll() is not None:
             ended = time.monotonic()
-            return dict(killed=False, rc=proc.returncode,
+            return dict(killed=False, rc=proc.returncode, changed=_changed(work_dir / "results.jsonl"),
                         module_seconds=None if module_started is None else ended - module_started)
         killed = _kill_tree(proc.pid)
         proc.wait(10)
@@ -204,6 +205,15 @@ def run_and_kill(env, playbook, extra_vars, work_dir, after=None, marker="Ansiba
             return dict(killed=True, rc=None, module_seconds=ran, processes=len(killed))
         time.sleep(0.05)
     raise AssertionError("processes %s of the killed run are still running" % alive)
+
+
+def _changed(results_file):
+    """'changed' summed over the hosts of the play recap the amlops_results callback recorded."""
+    if not results_file.exists():
+        return None
+    stats = [r for r in (json.loads(line) for line in results_file.read_text().splitlines() if line.strip())
+             if r.get("kind") == "stats"]
+    return sum(h["changed"] for h in stats[-1]["hosts"].values()) if stats else None
 
 
 def _zombie(pid):
