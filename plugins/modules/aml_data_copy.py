@@ -17,9 +17,9 @@ description:
     workspace.
   - A version whose path is on a datastore the two workspaces share under one name (the pair's geo-redundant
     training storage, mirrored by M(amlops.bcdr.aml_datastore_copy)) is registered in the target with the same
-    datastore-relative URI (C(azureml://datastores/<name>/paths/...)); nothing is copied. A version on a plain
-    storage URL is registered with the same URL.
-  - A version on one of the source workspace's own datastores (C(workspaceblobstore), for example uploaded by
+    datastore-relative URI (C(azureml://datastores/<name>/paths/...)); nothing is copied. A version on another
+    storage URL (C(https://), C(wasbs://), C(abfss://), C(adl://)) is registered with the same URL.
+  - A version on one of the source workspace's own datastores, or on a blob URL of its default storage account, (C(workspaceblobstore), for example uploaded by
     Azure ML's client from a local folder) is copied storage-to-storage into the target's default datastore
     under C(amlops-bcdr/data/<name>/<version>/<digest>/), each file verified (size and MD5), and only then
     registered, with the source content digest (C(amlops.bcdr.source_digest)) and URI (C(amlops.bcdr.source_uri))
@@ -80,6 +80,7 @@ options:
     default: false
 extends_documentation_fragment:
   - amlops.bcdr.azure_auth
+  - amlops.bcdr.azure_requests
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
@@ -126,7 +127,7 @@ updated:
   type: list
   elements: dict
   sample: [{"key": "data:training:1", "action": "update", "changes": {"tags": [{}, {"team": "risk"}]}}]
-skipped:
+unchanged:
   description: Versions already in the target.
   returned: always
   type: list
@@ -145,7 +146,7 @@ deleted:
   type: list
   elements: dict
   sample: [{"key": "orphan:amlops-bcdr/data/upload/2/9f0e.../", "action": "delete", "files": 2, "bytes": 1024}]
-failed:
+failed_items:
   description: Items that failed, each with C(error); the other items still ran.
   returned: always
   type: list
@@ -180,15 +181,18 @@ from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import Azu
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import ItemError, run_collection
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml import asset_kinds_service as kinds
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml import asset_plan
+from ansible_collections.amlops.bcdr.plugins.module_utils.ml import asset_service
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml import copy_kinds_plan
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml import data_plan as plan
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml.asset_kinds_sync import KindSync, run_with_containers
+from ansible_collections.amlops.bcdr.plugins.module_utils.ml.asset_sync import copy_argument_spec
 
 
 class DataSync(KindSync):
     def __init__(self, module):
         super(DataSync, self).__init__(module, plan.STATE_PREFIX)
         self.details = {}
+        self.source_store = None  # the source's default datastore, read when versions are listed
 
     def _mirror_problem(self, clients, where):
         """Why a version on datastore ``where`` cannot be registered in the target as it is, or None."""
@@ -207,6 +211,15 @@ class DataSync(KindSync):
             return "datastore '%s' points at other storage in the target" % name
         return None
 
+    def _on_source_default(self, url):
+        """Whether a blob URL is on the storage account of the source's default datastore."""
+        if not url.lower().startswith(("http://", "https://")) or not self.source_store:
+            return False
+        try:
+            return self.split_url(url)[0] == self.source_store.get("account_name")
+        except UriError:
+            return False
+
     def plan_one(self, clients, source, target):
         key = plan.version_key(source["name"], source["version"])
         try:
@@ -217,6 +230,8 @@ class DataSync(KindSync):
             self.details[key] = dict(version=source, problem=str(exc))
             return item
         detail = dict(version=source)
+        if mode == plan.MIRROR and where["kind"] == "url" and self._on_source_default(where["url"]):
+            mode = plan.COPY  # the source region's own storage: the target must not depend on it
         if mode == plan.MIRROR:
             problem = self._mirror_problem(clients, where) if target is None else None
             detail["problem"] = problem
@@ -246,6 +261,8 @@ class DataSync(KindSync):
             clients, kinds.list_data_containers,
             lambda found: copy_kinds_plan.select_containers(found, p.get("names"), plan.NOUN))
         latest = dict((c["name"], c.get("latest_version")) for c in selected)
+        if to_list:
+            self.source_store = asset_service.default_datastore(clients, self.source["group"], self.source["workspace"])
         items, used = [], set()
         for name in to_list:
             sources = kinds.list_data_versions(clients, self.source["group"], self.source["workspace"], name)
@@ -304,19 +321,7 @@ class DataSync(KindSync):
 
 
 def main():
-    argument_spec = dict(
-        source_workspace=dict(type="str", required=True),
-        source_resource_group=dict(type="str", required=True),
-        target_workspace=dict(type="str", required=True),
-        target_resource_group=dict(type="str", required=True),
-        names=dict(type="list", elements="str"),
-        versions=dict(type="list", elements="str"),
-        tags=dict(type="dict"),
-        parallelism=dict(type="int", default=4),
-        wait_timeout=dict(type="int", default=900),
-        full_scan=dict(type="bool", default=False),
-    )
-    module = AzureModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AzureModule(argument_spec=copy_argument_spec(), supports_check_mode=True)
     sync = DataSync(module)
     run_with_containers(module, sync, run_collection, sync.plan_items, sync.apply_item,
                         (plan.input_errors,), "data")

@@ -22,6 +22,8 @@ COPY_PREFIX = "amlops-bcdr/data/"
 STATE_PREFIX = "amlops-bcdr/state/data/"
 MIRROR = "mirror"   # on a datastore both workspaces have under one name: same URI in the target
 COPY = "copy"       # on the source's own default storage: files copied into the target's
+# Storage URIs Azure ML accepts as a data path that name no workspace: registered as they are.
+STORAGE_SCHEMES = ("wasbs", "wasb", "abfss", "abfs", "adl")
 
 
 def input_errors(params):
@@ -39,8 +41,12 @@ def copy_path(name, version, digest):
 def placement(data_uri):
     """-> (MIRROR or COPY, where): ``where`` is parse_asset_uri's dict. A path on one of the
     workspace's own default datastores is copied; one on any other datastore is mirrored (the
-    datastore is registered in both under the same name); a plain URL (storage outside the
-    workspaces) is registered as it is. Raises UriError for anything else."""
+    datastore is registered in both under the same name); a plain URL or a wasbs/abfss/adl URI
+    (storage outside the workspaces) is registered as it is (the module copies a blob URL on the
+    source's own default storage account instead). Raises UriError for anything else."""
+    scheme = (data_uri or "").strip().split("://", 1)[0].lower() if "://" in (data_uri or "") else ""
+    if scheme in STORAGE_SCHEMES:  # wasbs://container@account..., abfss://...: storage outside the workspaces
+        return MIRROR, dict(kind="url", url=data_uri.strip())
     where = parse_asset_uri(data_uri)
     if where["kind"] == "datastore" and where["datastore"].lower() in kinds.DEFAULT_DATASTORES:
         return COPY, where

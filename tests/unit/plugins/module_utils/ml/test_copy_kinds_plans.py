@@ -3,6 +3,7 @@ per-item decision tables, reference mapping. Pure functions, no SDK."""
 
 import pytest
 
+from ansible_collections.amlops.bcdr.plugins.module_utils.blob.uri import UriError
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml import component_plan as cplan
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml import copy_kinds_plan as kinds
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml import data_plan as dplan
@@ -59,9 +60,18 @@ def data(version="1", uri=None, **kw):
     ("azureml://datastores/workspaceartifactstore/paths/x", dplan.COPY),
     (LONG % (SUB, "training", "raw/2024/"), dplan.MIRROR),
     ("https://sttraining.blob.core.windows.net/data/x.csv", dplan.MIRROR),
+    ("wasbs://data@sttraining.blob.core.windows.net/x/", dplan.MIRROR),
+    ("abfss://data@sttraining.dfs.core.windows.net/x/", dplan.MIRROR),
 ])
 def test_placement(uri, mode):
     assert dplan.placement(uri)[0] == mode
+    if mode == dplan.MIRROR and not uri.startswith("azureml://"):
+        assert dplan.mirrored_uri(dplan.placement(uri)[1]) == uri
+
+
+def test_placement_refuses_what_it_cannot_locate():
+    with pytest.raises(UriError):
+        dplan.placement("runs:/abc/model")
 
 
 def test_mirrored_version_gets_the_short_datastore_uri():
