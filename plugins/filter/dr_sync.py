@@ -12,10 +12,12 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.amlops.bcdr.plugins.module_utils.pair import sync_plan
 
 
-def dr_sync_errors(pair, assets, filters=None, parallelism=None, wait_timeout=None, state_timeout=None, source=None):
+def dr_sync_errors(pair, assets, filters=None, parallelism=None, wait_timeout=None, state_timeout=None, source=None,
+                   request_timeout=None, request_retries=None):
     """Problems with the sync role's input, one line each naming the variable ([] when good)."""
     return sync_plan.input_errors(pair, assets, filters=filters, parallelism=parallelism, wait_timeout=wait_timeout,
-                                  state_timeout=state_timeout, source=source)
+                                  state_timeout=state_timeout, source=source, request_timeout=request_timeout,
+                                  request_retries=request_retries)
 
 
 def dr_sync_direction(resolution, source=None):

@@ -79,6 +79,7 @@ options:
     default: false
 extends_documentation_fragment:
   - amlops.bcdr.azure_auth
+  - amlops.bcdr.azure_requests
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
@@ -125,7 +126,7 @@ updated:
   type: list
   elements: dict
   sample: []
-skipped:
+unchanged:
   description: Versions already in the target with the same spec.
   returned: always
   type: list
@@ -144,7 +145,7 @@ deleted:
   type: list
   elements: dict
   sample: [{"key": "orphan:amlops-bcdr/codes/3f2a/1/9f0e.../", "action": "delete", "files": 2, "bytes": 1024}]
-failed:
+failed_items:
   description: Items that failed, each with C(error); the other items still ran.
   returned: always
   type: list
@@ -185,6 +186,7 @@ from ansible_collections.amlops.bcdr.plugins.module_utils.ml import asset_plan
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml import component_plan as plan
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml import copy_kinds_plan
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml.asset_kinds_sync import KindSync, run_with_containers
+from ansible_collections.amlops.bcdr.plugins.module_utils.ml.asset_sync import copy_argument_spec
 
 
 class ComponentSync(KindSync):
@@ -332,19 +334,7 @@ class ComponentSync(KindSync):
 
 
 def main():
-    argument_spec = dict(
-        source_workspace=dict(type="str", required=True),
-        source_resource_group=dict(type="str", required=True),
-        target_workspace=dict(type="str", required=True),
-        target_resource_group=dict(type="str", required=True),
-        names=dict(type="list", elements="str"),
-        versions=dict(type="list", elements="str"),
-        tags=dict(type="dict"),
-        parallelism=dict(type="int", default=4),
-        wait_timeout=dict(type="int", default=900),
-        full_scan=dict(type="bool", default=False),
-    )
-    module = AzureModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AzureModule(argument_spec=copy_argument_spec(), supports_check_mode=True)
     sync = ComponentSync(module)
     run_with_containers(module, sync, run_collection, sync.plan_items, sync.apply_item,
                         (plan.input_errors,), "components")

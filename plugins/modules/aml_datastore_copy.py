@@ -58,6 +58,7 @@ options:
     default: 4
 extends_documentation_fragment:
   - amlops.bcdr.azure_auth
+  - amlops.bcdr.azure_requests
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
@@ -114,7 +115,7 @@ updated:
   type: list
   elements: dict
   sample: [{"key": "datastore:training", "action": "update", "changes": {"tags": [{}, {"team": "risk"}]}}]
-skipped:
+unchanged:
   description: Datastores already mirrored.
   returned: always
   type: list
@@ -133,7 +134,7 @@ deleted:
   type: list
   elements: dict
   sample: []
-failed:
+failed_items:
   description: Items that failed, each with C(error).
   returned: always
   type: list
@@ -158,8 +159,8 @@ seconds:
 """
 
 from ansible_collections.amlops.bcdr.plugins.module_utils.blob import copy_service as blobs
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import ItemError, run_collection
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import AzureModule, azure_errors
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import ItemError, request_argument_spec, run_collection
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml import asset_kinds_service as kinds
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml import datastore_copy_plan as plan
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml import datastore_service as stores
@@ -175,8 +176,11 @@ class DatastoreMirror:
 
     def plan_items(self, clients):
         self.access = blobs.StorageAccess(clients)
-        selected = plan.select(stores.list_datastores(clients, *self.source), self.module.params.get("names"))
-        targets = dict((s["name"].lower(), s) for s in stores.list_datastores(clients, *self.target))
+        # one line naming the side whose region does not answer
+        with azure_errors("reading the source workspace '%s'" % self.source[1]):
+            selected = plan.select(stores.list_datastores(clients, *self.source), self.module.params.get("names"))
+        with azure_errors("reading the target workspace '%s'" % self.target[1]):
+            targets = dict((s["name"].lower(), s) for s in stores.list_datastores(clients, *self.target))
         return [plan.plan_datastore(s, targets.get(s["name"].lower())) for s in selected]
 
     def apply_item(self, clients, item):
@@ -203,6 +207,7 @@ def main():
         target_resource_group=dict(type="str", required=True),
         names=dict(type="list", elements="str"),
         parallelism=dict(type="int", default=4),
+        **request_argument_spec()
     )
     module = AzureModule(argument_spec=argument_spec, supports_check_mode=True)
     mirror = DatastoreMirror(module)

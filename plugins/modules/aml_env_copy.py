@@ -73,6 +73,7 @@ options:
     default: false
 extends_documentation_fragment:
   - amlops.bcdr.azure_auth
+  - amlops.bcdr.azure_requests
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
@@ -116,7 +117,7 @@ updated:
   type: list
   elements: dict
   sample: [{"key": "environment:infer:2", "action": "update", "changes": {"tags": [{}, {"stage": "prod"}]}}]
-skipped:
+unchanged:
   description: Versions already in the target with the same content (listed only for environments that changed).
   returned: always
   type: list
@@ -135,7 +136,7 @@ deleted:
   type: list
   elements: dict
   sample: []
-failed:
+failed_items:
   description: Items that failed, each with C(error); the other items still ran.
   returned: always
   type: list

@@ -87,6 +87,7 @@ options:
     default: false
 extends_documentation_fragment:
   - amlops.bcdr.azure_auth
+  - amlops.bcdr.azure_requests
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
@@ -154,7 +155,7 @@ updated:
   type: list
   elements: dict
   sample: [{"key": "model:fraud:2", "action": "update", "changes": {"is_archived": [false, true]}}]
-skipped:
+unchanged:
   description: Versions already in the target with the same content (listed only for models that changed).
   returned: always
   type: list
@@ -173,7 +174,7 @@ deleted:
   type: list
   elements: dict
   sample: [{"key": "orphan:amlops-bcdr/models/fraud/5/9f0e.../", "action": "delete", "files": 2, "bytes": 1024}]
-failed:
+failed_items:
   description: Items that failed, each with C(error); the other items still ran.
   returned: always
   type: list

@@ -128,9 +128,7 @@ def copy_task(run):
 
 
 def failed_items(result):
-    # Ansible keeps ``failed`` for the task's own status, so the runner's list of failed items
-    # does not reach the callback; the items carry their error in ``models``.
-    return [i for i in result["models"] if "error" in i]
+    return result["failed_items"]
 
 
 def keys(items):
@@ -362,3 +360,26 @@ def test_copies_are_usable_by_azure_ml_own_client(emulator, run_playbook, sides,
         client.models.download("churn", "1", download_path=str(tmp_path / "churn-dl"))
         assert [p.read_bytes() for p in (tmp_path / "churn-dl").rglob("*") if p.is_file()] == [b"onnx bytes" * 50]
         assert churn.path.endswith("model.onnx")
+
+
+def test_a_run_with_unchanged_and_copied_versions_is_reported_changed(emulator, run_playbook, sides, sync_vars):
+    """Ansible reads a result's top-level ``skipped``/``failed`` as the task's own status: the runner's
+    lists must not use those names, or a run that copied one version next to unchanged ones is a
+    SKIPPED task (not counted as changed) and its lists never reach the callback."""
+    src, dst = sides["src"], sides["dst"]
+    src.upload("models/kyc/1/", {"model.pkl": b"kyc v1 " * 40})
+    src.register("kyc", "1", src.datastore_uri("models/kyc/1/"))
+    run_playbook("model_copy.yml", sync_vars)
+    src.upload("models/kyc/2/", {"model.pkl": b"kyc v2 " * 40})
+    src.register("kyc", "2", src.datastore_uri("models/kyc/2/"))
+
+    run = run_playbook("model_copy.yml", dict(sync_vars, sync=dict(sync_vars["sync"], names=["kyc"])))
+    assert run.rc == 0, run
+    task = run.task("Copy models")
+    assert task["status"] == "ok" and task["result"]["changed"] is True, task["status"]
+    assert run.changed == 1
+    result = task["result"]
+    assert keys(result["copied"]) == ["model:kyc:2"]
+    assert keys(result["unchanged"]) == ["model:kyc:1"]
+    assert result["failed_items"] == [] and result["summary"] == {"copy": 1, "skip": 1, "failed": 0}
+    assert dst.version("kyc", "2").properties.properties[DIGEST]

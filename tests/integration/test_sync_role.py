@@ -69,9 +69,9 @@ def test_check_predicts_apply_copies_records_the_rpo_then_changes_nothing(emulat
     assert secondary.environments() == {("infer", "1")}
     assert secondary.model("fraud", "2").properties.stage == "Production"
     done = summary(run)
-    assert done["assets"]["models"] == dict(copied=3, updated=0, skipped=0, conflicts=0, failed=0, deleted=0,
+    assert done["assets"]["models"] == dict(copied=3, updated=0, unchanged=0, conflicts=0, failed=0, deleted=0,
                                             covered=2)
-    assert done["assets"]["environments"] == dict(copied=1, updated=0, skipped=0, conflicts=0, failed=0, deleted=0,
+    assert done["assets"]["environments"] == dict(copied=1, updated=0, unchanged=0, conflicts=0, failed=0, deleted=0,
                                                   covered=1)
     assert done["demoted"] == "nothing"
     # the RPO record, in the standby only; the record task does not count as a change

@@ -12,10 +12,12 @@ __metaclass__ = type
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.clients import AzureClients
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.diff import make_diff
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.errors import AzureOperationError, scrub
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.ids import build_resource_id
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import azure_errors, secrets_of
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.retries import RetrySettings
 
 
 def input_failures(params, validators):
@@ -239,10 +241,55 @@ class ItemError(Exception):
     """One item of a collection failed; the other items still run. ``str()`` is the reason."""
 
 
-# where each action's items are listed in the result; any other action is listed under its own name
-LIST_KEYS = dict(copy="copied", skip="skipped", conflict="conflicts", create="created", update="updated", delete="deleted")
+# where each action's items are listed in the result; any other action is listed under its own name.
+# Never "skipped"/"failed"/"changed": Ansible reads those top-level keys as the task's own status
+# (a non-empty "skipped" list made a run that copied things a SKIPPED task).
+LIST_KEYS = dict(copy="copied", skip="unchanged", conflict="conflicts", create="created", update="updated", delete="deleted")
+FAILED_KEY = "failed_items"
 # actions whose items end present in the target (the others that exist before the plan stay)
 _ADDING = ("copy", "create")
+
+
+# Per-request bounds of a collection module's clients: the ``timeout``/``retries`` options, documented by
+# the amlops.bcdr.azure_requests doc fragment. Without them a region that hangs holds a module for
+# azure-core's 300 s read timeout on each of several tries.
+MAX_RETRIES = 10
+
+
+def request_argument_spec(timeout=60, retries=4):
+    """The ``timeout`` (seconds to connect and to read, per request) and ``retries`` options."""
+    return dict(timeout=dict(type="int", default=timeout), retries=dict(type="int", default=retries))
+
+
+def request_errors(params):
+    """One line per bad ``timeout``/``retries`` value (pure; run before any call)."""
+    errors = []
+    timeout, retries = params.get("timeout"), params.get("retries")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 1):
+        errors.append("timeout: must be a whole number of seconds of at least 1, got %r" % (timeout,))
+    if retries is not None and (isinstance(retries, bool) or not isinstance(retries, int)
+                                or not 0 <= retries <= MAX_RETRIES):
+        errors.append("retries: must be a whole number from 0 to %d, got %r" % (MAX_RETRIES, retries))
+    return errors
+
+
+def request_client_options(timeout, retries):
+    """(retry settings, client keyword arguments) bounding each request of every client (ARM and blob)
+    to about ``(retries + 1) * timeout`` seconds plus a few seconds of backoff."""
+    settings = RetrySettings(total=retries, backoff=0.5, max_backoff=4)
+    # connection_timeout/read_timeout: azure-core's transport and azure-storage-blob's alike.
+    # initial_backoff/increment_base: storage's own retry policy (it waits 15 s + 3**n by default);
+    # the management clients ignore them.
+    return settings, dict(connection_timeout=timeout, read_timeout=timeout, initial_backoff=1, increment_base=2)
+
+
+def collection_clients(module):
+    """``module.clients``, or clients bounded by the module's ``timeout``/``retries`` when it has them."""
+    params = module.params
+    if params.get("timeout") is None:
+        return module.clients
+    settings, kwargs = request_client_options(params["timeout"], params.get("retries") or 0)
+    return AzureClients(module.auth, retry_settings=settings, **kwargs)
 
 
 def _apply_one(apply_item, clients, item, secrets):
@@ -264,22 +311,24 @@ def run_collection(module, plan_items, apply_item, validators=(), parallelism=4,
                    changing_actions=("copy", "create", "update", "delete")):
     """Run a many-items module to its end (exit_json, or fail_json when an item failed).
 
-    ``validators``: ``fn(params) -> [error lines]`` run before any call to Azure.
+    ``validators``: ``fn(params) -> [error lines]`` run before any call to Azure (``request_errors`` too).
+    A module with the ``request_argument_spec`` options gets clients bounded by them (every SDK client,
+    ARM and blob, built during the run).
     ``plan_items(clients) -> [{key, action, reason, ...}]``; ``apply_item(clients, item) -> {extra
     outcome fields}``, raising ``ItemError`` for that item alone; only items whose action is in
     ``changing_actions`` are applied, by at most ``parallelism`` threads, never in check mode.
-    The result lists every item once: under ``LIST_KEYS[action]`` or ``failed`` (with ``error``),
-    and all of them under ``result_key``; ``summary`` counts those lists. ``--diff`` lists the keys
+    The result lists every item once: under ``LIST_KEYS[action]`` or ``failed_items`` (with ``error``),
+    and all of them under ``result_key``; ``summary`` counts them per action, plus ``failed``. ``--diff`` lists the keys
     in the target before and after (an item is taken to be there unless its action adds it; an
     ``in_target`` field says otherwise).
     """
     started = time.monotonic()
     secrets = secrets_of(module)
-    _fail_on_input(module, validators)
+    _fail_on_input(module, (request_errors,) + tuple(validators))
 
     try:
         with azure_errors("planning"):
-            clients = module.clients
+            clients = collection_clients(module)
             items = [dict(item) for item in plan_items(clients)]
     except (AzureOperationError, ValueError) as exc:
         module.fail_json(msg=scrub(str(exc), secrets=secrets))
@@ -297,11 +346,12 @@ def run_collection(module, plan_items, apply_item, validators=(), parallelism=4,
                 item["error"] = error
 
     result = dict(plan=[dict(key=i["key"], action=i["action"], reason=i.get("reason", "")) for i in items],
-                  failed=[i for i in items if "error" in i], seconds=0.0)
+                  seconds=0.0)
+    result[FAILED_KEY] = [i for i in items if "error" in i]
     result[result_key] = items
     for key in LIST_KEYS.values():
         result[key] = []
-    summary = dict(failed=len(result["failed"]))
+    summary = dict(failed=len(result[FAILED_KEY]))
     for item in items:
         if "error" not in item:
             result.setdefault(LIST_KEYS.get(item["action"], item["action"]), []).append(item)
@@ -316,7 +366,8 @@ def run_collection(module, plan_items, apply_item, validators=(), parallelism=4,
         result["diff"] = dict(before="".join(k + "\n" for k in sorted(before)),
                               after="".join(k + "\n" for k in sorted(after)))
     result["seconds"] = round(time.monotonic() - started, 3)
-    if result["failed"]:
-        module.fail_json(msg="%d of %d items failed: %s" % (len(result["failed"]), len(items), result["failed"][0]["error"]),
+    failed = result[FAILED_KEY]
+    if failed:
+        module.fail_json(msg="%d of %d items failed: %s" % (len(failed), len(items), failed[0]["error"]),
                          **result)
     module.exit_json(**result)

@@ -2,8 +2,8 @@
 # Copyright: amlops.bcdr contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The copy modules' engine (aml_model_copy, aml_env_copy): reads for ``asset_plan``, then one item
-at a time for ``core.runner.run_collection``. No SDK here: ``asset_service`` and
-``blob.copy_service`` make the calls.
+at a time for ``core.runner.run_collection``; their shared options. No SDK here: ``asset_service``
+and ``blob.copy_service`` make the calls.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,7 +15,8 @@ import json
 
 from ansible_collections.amlops.bcdr.plugins.module_utils.blob import copy_service as blobs
 from ansible_collections.amlops.bcdr.plugins.module_utils.blob.uri import UriError, datastore_uri, parse_asset_uri
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import ItemError, run_collection
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import azure_errors
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import ItemError, request_argument_spec, run_collection
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml import asset_plan as plan
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml import asset_service as assets
 
@@ -26,7 +27,8 @@ def workspace_id(subscription, group, workspace):
 
 
 def copy_argument_spec():
-    return dict(
+    """The options of the asset copy modules (models, environments, data, components)."""
+    spec = dict(
         source_workspace=dict(type="str", required=True),
         source_resource_group=dict(type="str", required=True),
         target_workspace=dict(type="str", required=True),
@@ -38,6 +40,8 @@ def copy_argument_spec():
         wait_timeout=dict(type="int", default=900),
         full_scan=dict(type="bool", default=False),
     )
+    spec.update(request_argument_spec())
+    return spec
 
 
 class AssetSync:
@@ -69,6 +73,12 @@ class AssetSync:
         run_collection(module, self.plan_items, self.apply_item, validators=(plan.input_errors,),
                        parallelism=module.params["parallelism"], result_key=result_key)
 
+    def on(self, side, doing="reading"):
+        """SDK errors of the calls inside -> one line naming the side and its workspace (with the
+        per-request bounds, a region that is down or hangs ends the run with that line)."""
+        where = self.source if side == "source" else self.target
+        return azure_errors("%s the %s workspace '%s'" % (doing, side, where["workspace"]))
+
     # ---- reads --------------------------------------------------------------------------
     def _datastore(self, clients, group, workspace, name):
         key = (group.lower(), workspace.lower(), name.lower())
@@ -94,8 +104,9 @@ class AssetSync:
 
     def files_of(self, clients, side, version):
         """(location with its shape, files) of a version's location; raises UriError/CopyError."""
-        loc = self.locate(clients, side, plan.location_of(version, self.kind))
-        shape, files = blobs.list_version_files(self.access, loc["account"], loc["container"], loc["path"])
+        with self.on("source" if side is self.source else "target"):
+            loc = self.locate(clients, side, plan.location_of(version, self.kind))
+            shape, files = blobs.list_version_files(self.access, loc["account"], loc["container"], loc["path"])
         return dict(loc, shape=shape), files
 
     def state_blob(self):
@@ -109,18 +120,21 @@ class AssetSync:
         kind = self.kind
         self.subscription = self.module.auth.subscription_id
         self.access = blobs.StorageAccess(clients)
-        store = assets.default_datastore(clients, self.target["group"], self.target["workspace"])
+        with self.on("target"):
+            store = assets.default_datastore(clients, self.target["group"], self.target["workspace"])
         if store is None or not store.get("account_name") or not store.get("container_name"):
             raise plan.PlanError("target_workspace: '%s' has no default blob datastore to copy into"
                                  % self.target["workspace"])
         self.target_store = store
         t_account, t_container = store["account_name"], store["container_name"]
 
-        source_containers = self.ops["list_containers"](clients, self.source["group"], self.source["workspace"])
+        with self.on("source"):
+            source_containers = self.ops["list_containers"](clients, self.source["group"], self.source["workspace"])
         selected = plan.select_containers(source_containers, p.get("names"), kind["key"])
-        target_containers = self.ops["list_containers"](clients, self.target["group"], self.target["workspace"])
         state_name = self.state_blob()
-        state = blobs.read_json(self.access, t_account, t_container, state_name) or {}
+        with self.on("target"):
+            target_containers = self.ops["list_containers"](clients, self.target["group"], self.target["workspace"])
+            state = blobs.read_json(self.access, t_account, t_container, state_name) or {}
         record = {} if p.get("full_scan") else (state.get("containers") or {})
         to_list, in_step = plan.containers_to_list(selected, target_containers, record)
         self.stats = dict(selected=len(selected), listed=len(to_list), in_step=len(in_step))
@@ -128,8 +142,12 @@ class AssetSync:
         source_versions, target_versions, source_files, target_files = {}, {}, {}, {}
         problems = {}
         for name in to_list:
-            source_versions[name] = self.ops["list_versions"](clients, self.source["group"], self.source["workspace"], name)
-            target_versions[name] = self.ops["list_versions"](clients, self.target["group"], self.target["workspace"], name)
+            with self.on("source"):
+                source_versions[name] = self.ops["list_versions"](clients, self.source["group"], self.source["workspace"],
+                                                                  name)
+            with self.on("target"):
+                target_versions[name] = self.ops["list_versions"](clients, self.target["group"], self.target["workspace"],
+                                                                  name)
             targets = dict((str(v["version"]), v) for v in target_versions[name])
             latest = [c for c in selected if c["name"] == name][0].get("latest_version")
             for version in source_versions[name]:
@@ -161,7 +179,8 @@ class AssetSync:
                 self.details[item["key"]]["problem"] = problem
 
         if to_list:
-            copies = blobs.list_blobs(self.access, t_account, t_container, kind["prefix"])
+            with self.on("target"):
+                copies = blobs.list_blobs(self.access, t_account, t_container, kind["prefix"])
             orphans = plan.orphan_items(copies, set(to_list), target_versions, items, kind["prefix"])
             for orphan in orphans:
                 self.details[orphan["key"]] = dict(blobs=[b["name"] for b in copies
@@ -177,8 +196,9 @@ class AssetSync:
         before = state.get("containers") or {}
         record = plan.next_record(before, selected, target_containers, items)
         if record != before:
-            blobs.write_json(self.access, self.target_store["account_name"], self.target_store["container_name"],
-                             state_name, dict(state, containers=record))
+            with self.on("target", "writing to"):
+                blobs.write_json(self.access, self.target_store["account_name"], self.target_store["container_name"],
+                                 state_name, dict(state, containers=record))
 
     # ---- one item -----------------------------------------------------------------------
     def apply_item(self, clients, item):
@@ -221,15 +241,18 @@ class AssetSync:
             version["properties"][plan.SOURCE_URI_PROPERTY] = source_uri
         if "job_name" in version:
             version["job_name"] = None  # the source's job does not exist in the target workspace
-        self.ops["put_version"](clients, self.target["group"], self.target["workspace"], version)
+        with self.on("target", "writing to"):
+            self.ops["put_version"](clients, self.target["group"], self.target["workspace"], version)
         return outcome
 
     def _update(self, clients, item):
-        current = self.ops["get_version"](clients, self.target["group"], self.target["workspace"],
-                                          item["name"], item["version"])
+        with self.on("target"):
+            current = self.ops["get_version"](clients, self.target["group"], self.target["workspace"],
+                                              item["name"], item["version"])
         if current is None:
             raise ItemError("%s disappeared from the target during the run" % item["key"])
         for field, change in item["changes"].items():
             current[field] = change[1]
-        self.ops["put_version"](clients, self.target["group"], self.target["workspace"], current)
+        with self.on("target", "writing to"):
+            self.ops["put_version"](clients, self.target["group"], self.target["workspace"], current)
         return {}

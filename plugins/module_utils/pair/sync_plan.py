@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import request_errors
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml import asset_plan
 from ansible_collections.amlops.bcdr.plugins.module_utils.pair import dr_state as ds
 
@@ -26,7 +27,7 @@ ASSET_TYPES = {
 }
 FILTER_KEYS = ("names", "versions", "tags")
 # The lists the runner returns, and the name each count goes by in the report.
-OUTCOMES = (("copied", "copied"), ("updated", "updated"), ("skipped", "skipped"), ("conflicts", "conflicts"),
+OUTCOMES = (("copied", "copied"), ("updated", "updated"), ("unchanged", "unchanged"), ("conflicts", "conflicts"),
             ("deleted", "deleted"))
 
 
@@ -35,7 +36,7 @@ OUTCOMES = (("copied", "copied"), ("updated", "updated"), ("skipped", "skipped")
 # ---------------------------------------------------------------------------------------------
 
 def input_errors(pair, assets, filters=None, parallelism=None, wait_timeout=None, state_timeout=None,
-                 source=None, available=None):
+                 source=None, available=None, request_timeout=None, request_retries=None):
     """One line per problem, naming the role's variable; [] when good. The filters of each asset
     type go through the copy module's own check (asset_plan.input_errors) with the pair's
     workspaces, so the role refuses what the module would refuse, before any call."""
@@ -67,6 +68,8 @@ def input_errors(pair, assets, filters=None, parallelism=None, wait_timeout=None
         errors.append("sync_source: '%s' is not one of %s (or leave it unset: the active workspace)"
                       % (source, ", ".join(ds.ROLES)))
     errors.extend("sync_state_timeout" + e[len("timeout"):] for e in ds.input_errors(dict(timeout=state_timeout)))
+    # the copy modules' own check of their timeout/retries options, under the role's names
+    errors.extend("sync_request_" + e for e in request_errors(dict(timeout=request_timeout, retries=request_retries)))
     if errors:
         return errors
     workspaces = pair_workspaces(pair)
@@ -149,17 +152,17 @@ def sync_direction(resolution, source=None):
 # ---------------------------------------------------------------------------------------------
 
 def asset_outcome(asset, result):
-    """One copy module's registered result -> ``{copied, updated, skipped, conflicts, deleted,
+    """One copy module's registered result -> ``{copied, updated, unchanged, conflicts, deleted,
     failed, covered, conflict_keys, failed_keys, error, seconds}`` (counts are numbers).
 
-    A registered failure keeps the runner's lists except ``failed`` (Ansible's own flag takes that
-    key), so failed items are found by their ``error`` in the list of every item; a module that
-    failed before planning (no ``summary``) counts as one failure with its message.
+    Failed items are the runner's ``failed_items`` (else the items with an ``error``); a module that
+    failed before planning (no ``summary``) counts as one failure with its message. ``failed`` at the
+    top of a registered result is Ansible's own flag.
     """
     result = result or {}
     items = result.get(ASSET_TYPES.get(asset, {}).get("items", asset)) or []
     out = dict((name, len(result.get(key) or [])) for key, name in OUTCOMES)
-    failed_items = [i for i in items if isinstance(i, dict) and i.get("error")]
+    failed_items = result.get("failed_items") or [i for i in items if isinstance(i, dict) and i.get("error")]
     summary = result.get("summary") or {}
     out["failed"] = summary.get("failed", len(failed_items)) if summary else (1 if result.get("failed") else 0)
     out["conflict_keys"] = ["%s (%s)" % (i.get("key"), i.get("reason")) for i in result.get("conflicts") or []]
@@ -167,7 +170,7 @@ def asset_outcome(asset, result):
     out["error"] = result.get("msg") if result.get("failed") else None
     containers = result.get("containers") or {}
     # What the record says the sync covered: assets (containers) selected, else the versions seen.
-    out["covered"] = containers.get("selected", out["copied"] + out["updated"] + out["skipped"])
+    out["covered"] = containers.get("selected", out["copied"] + out["updated"] + out["unchanged"])
     out["seconds"] = result.get("seconds")
     return out
 
@@ -191,7 +194,7 @@ def sync_report(pair_name, direction, results, seconds=None, check_mode=False):
     source, target = direction.get("source"), direction.get("target")
     report = dict(pair=pair_name, direction="%s -> %s" % (source, target), epoch=direction.get("epoch"),
                   demoted=direction.get("demote"),
-                  assets=dict((a, dict((k, o[k]) for k in ("copied", "updated", "skipped", "conflicts", "failed",
+                  assets=dict((a, dict((k, o[k]) for k in ("copied", "updated", "unchanged", "conflicts", "failed",
                                                            "deleted", "covered")))
                               for a, o in assets.items()),
                   counts=dict((a, o["covered"]) for a, o in assets.items()),

@@ -9,7 +9,8 @@ import pytest
 
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.errors import AzureOperationError
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import (
-    ItemError, Resource, ServiceFunctions, ServiceResource, one_or_all, run_collection, run_info, run_resource,
+    ItemError, Resource, ServiceFunctions, ServiceResource, collection_clients, one_or_all, request_client_options,
+    request_errors, run_collection, run_info, run_resource,
 )
 
 SECRET = 'Sup3r~Secret.Value_123'
@@ -103,9 +104,9 @@ def test_check_mode_applies_nothing_and_returns_the_exact_plan():
     assert result['changed'] is True
     assert result['plan'] == [{'key': i['key'], 'action': i['action'], 'reason': i['reason']} for i in PLAN]
     assert keys(result['copied']) == ['model:a:1', 'model:d:1']
-    assert keys(result['skipped']) == ['model:b:1']
+    assert keys(result['unchanged']) == ['model:b:1']
     assert keys(result['conflicts']) == ['model:c:2']
-    assert result['failed'] == []
+    assert result['failed_items'] == []
     assert result['summary'] == {'copy': 2, 'skip': 1, 'conflict': 1, 'failed': 0}
     assert all('seconds' not in i for i in result['items'])
     assert result['diff'] == {'before': 'model:b:1\nmodel:c:2\n',
@@ -130,7 +131,7 @@ def test_every_item_ends_in_exactly_one_list():
     plan = PLAN + [item('model:e:1', 'delete', 'gone from source'), item('model:f:1', 'update', 'tags')]
     kind, result = run(FakeModule(), plan=plan, applier=Applier(failing=['model:d:1']))[:2]
     assert kind == 'fail'
-    lists = ('copied', 'skipped', 'conflicts', 'created', 'updated', 'deleted', 'failed')
+    lists = ('copied', 'unchanged', 'conflicts', 'created', 'updated', 'deleted', 'failed_items')
     placed = sorted(k for name in lists for k in keys(result[name]))
     assert placed == sorted(keys(plan))
     assert sum(result['summary'].values()) == len(plan)
@@ -143,8 +144,8 @@ def test_partial_failure_runs_the_others_and_fails_with_per_item_results():
     assert applier.applied == ['model:d:1']
     assert result['msg'].startswith('1 of 4 items failed: target refused')
     assert SECRET not in result['msg'] and 'abcdef123456' not in result['msg']
-    assert keys(result['failed']) == ['model:a:1']
-    assert SECRET not in result['failed'][0]['error']
+    assert keys(result['failed_items']) == ['model:a:1']
+    assert SECRET not in result['failed_items'][0]['error']
     assert keys(result['copied']) == ['model:d:1']
     assert result['changed'] is True
     assert result['summary'] == {'copy': 1, 'skip': 1, 'conflict': 1, 'failed': 1}
@@ -153,9 +154,9 @@ def test_partial_failure_runs_the_others_and_fails_with_per_item_results():
 def test_azure_error_and_unexpected_exception_fail_only_their_item():
     applier = Applier(failing={'model:a:1': 'quota exceeded'}, error=AzureOperationError)
     kind, result = run(FakeModule(), applier=applier)[:2]
-    assert kind == 'fail' and result['failed'][0]['error'] == 'quota exceeded'
+    assert kind == 'fail' and result['failed_items'][0]['error'] == 'quota exceeded'
     kind, result = run(FakeModule(), applier=Applier(failing={'model:d:1': 'bug'}, error=KeyError))[:2]
-    assert kind == 'fail' and result['failed'][0]['error'] == "KeyError: 'bug'"
+    assert kind == 'fail' and result['failed_items'][0]['error'] == "KeyError: 'bug'"
     assert keys(result['copied']) == ['model:a:1']
 
 
@@ -363,3 +364,43 @@ def test_run_info_and_one_or_all():
     with pytest.raises(Exited) as caught:
         run_info(module, 'listing', bad_region)
     assert caught.value.result == {'msg': 'location: unknown region'}
+
+
+# ---- result keys and per-request bounds --------------------------------------------------------
+
+# Keys Ansible reads from a module's result as the task's own status (TaskResult.is_skipped is
+# bool(result['skipped']), is_failed reads 'failed'): a list there would make a copy run SKIPPED.
+ANSIBLE_STATUS_KEYS = ('skipped', 'failed', 'unreachable')
+
+
+@pytest.mark.parametrize('failing', [(), ('model:a:1',)])
+def test_no_list_takes_an_ansible_status_key(failing):
+    kind, result = run(FakeModule(), applier=Applier(failing=failing))[:2]
+    assert kind == ('fail' if failing else 'exit')
+    assert not set(ANSIBLE_STATUS_KEYS) & set(result), sorted(result)
+    assert keys(result['unchanged']) == ['model:b:1']
+    assert keys(result['failed_items']) == list(failing)
+
+
+def test_bad_request_bounds_fail_before_any_call():
+    module = FakeModule(params={'timeout': 0, 'retries': 11})
+    kind, result = run(module)[:2]
+    assert kind == 'fail' and module.clients_read == 0
+    assert result['msg'] == ('timeout: must be a whole number of seconds of at least 1, got 0; '
+                             'retries: must be a whole number from 0 to 10, got 11')
+    assert request_errors({'timeout': 30, 'retries': 0}) == []
+    assert request_errors({}) == []  # a module without the options
+
+
+def test_request_bounds_reach_every_client_kind():
+    settings, kwargs = request_client_options(7, 2)
+    assert settings.total == 2 and settings.max_backoff <= 4
+    # azure-core (ARM) and azure-storage-blob both read these per-request timeouts
+    assert kwargs['connection_timeout'] == 7 and kwargs['read_timeout'] == 7
+    # storage's own retry policy starts at 15 s between tries unless told otherwise
+    assert kwargs['initial_backoff'] <= 2
+
+
+def test_a_module_without_request_options_uses_its_own_clients():
+    module = FakeModule()
+    assert collection_clients(module) == 'clients' and module.clients_read == 1

@@ -35,9 +35,12 @@ def test_good_input_has_no_errors():
     (dict(wait_timeout=0), "sync_wait_timeout: "),
     (dict(state_timeout=0), "sync_state_timeout: must be a positive number of seconds, got 0"),
     (dict(source="both"), "sync_source: 'both' is not one of primary, secondary"),
+    (dict(request_timeout=0), "sync_request_timeout: must be a whole number of seconds of at least 1, got 0"),
+    (dict(request_retries=-1), "sync_request_retries: must be a whole number from 0 to 10, got -1"),
 ])
 def test_each_bad_input_is_one_line_naming_the_variable(kwargs, expected):
-    args = dict(assets=["models"], filters={}, parallelism=4, wait_timeout=900, state_timeout=10)
+    args = dict(assets=["models"], filters={}, parallelism=4, wait_timeout=900, state_timeout=10,
+                request_timeout=30, request_retries=2)
     args.update(kwargs)
     errors = input_errors(PAIR, **args)
     assert len(errors) == 1 and errors[0].startswith(expected), errors
@@ -109,13 +112,14 @@ def test_two_claims_at_one_epoch_are_refused():
 
 # --- the report --------------------------------------------------------------------------------
 
-def model_result(copied=(), skipped=(), conflicts=(), failed=(), selected=3, **extra):
-    items = [dict(key=k, action="copy") for k in copied] + [dict(key=k, action="skip") for k in skipped] + \
+def model_result(copied=(), unchanged=(), conflicts=(), failed=(), selected=3, **extra):
+    items = [dict(key=k, action="copy") for k in copied] + [dict(key=k, action="skip") for k in unchanged] + \
         [dict(key=k, action="conflict", reason="other files") for k in conflicts] + \
         [dict(key=k, action="copy", error="boom %s" % k) for k in failed]
     result = dict(copied=[i for i in items if i["action"] == "copy" and "error" not in i],
-                  skipped=[i for i in items if i["action"] == "skip"],
+                  unchanged=[i for i in items if i["action"] == "skip"],
                   conflicts=[i for i in items if i["action"] == "conflict"], updated=[], deleted=[],
+                  failed_items=[i for i in items if "error" in i],
                   models=items, summary={"copy": len(copied), "failed": len(failed)},
                   containers=dict(selected=selected, listed=1, in_step=selected - 1), seconds=1.5, changed=bool(copied))
     if failed:
@@ -126,10 +130,10 @@ def model_result(copied=(), skipped=(), conflicts=(), failed=(), selected=3, **e
 
 def test_a_clean_run_is_ok_and_records_the_models_covered():
     direction = sync_direction(ds.resolve_active({}, {}))
-    report = sync_report("fraud", direction, {"models": model_result(copied=["model:a:1"], skipped=["model:b:1"])},
+    report = sync_report("fraud", direction, {"models": model_result(copied=["model:a:1"], unchanged=["model:b:1"])},
                          seconds=3.2)
     assert report["ok"] and report["problems"] is None
-    assert report["assets"]["models"] == dict(copied=1, updated=0, skipped=1, conflicts=0, failed=0, deleted=0,
+    assert report["assets"]["models"] == dict(copied=1, updated=0, unchanged=1, conflicts=0, failed=0, deleted=0,
                                               covered=3)
     assert report["counts"] == {"models": 3} and report["direction"] == "primary -> secondary"
     assert ds.format_counts(report["counts"]) == "models=3"
