@@ -78,8 +78,8 @@ def run_failover(env, inventory, workdir):
     wall = time.monotonic() - started
     if proc.returncode != 0:
         failed = [line for line in proc.stdout.splitlines() if line.startswith(("fatal:", "failed:"))]
-        sys.exit("failover failed (rc=%d):\n%s\n%s" % (proc.returncode, "\n".join(failed) or proc.stdout[-4000:],
-                                                      proc.stderr[-2000:]))
+        shown = "\n".join(failed) or proc.stdout[-4000:]
+        sys.exit("failover failed (rc=%d):\n%s\n%s" % (proc.returncode, shown, proc.stderr[-2000:]))
     reports = sorted((os.path.join(workdir, "reports", f) for f in os.listdir(os.path.join(workdir, "reports"))),
                      key=os.path.getmtime)
     with open(reports[-1]) as fh:

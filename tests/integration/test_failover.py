@@ -7,7 +7,6 @@ failure ends the play failed after the rest was done; the failback demotes the s
 
 import datetime
 import json
-import os
 import sys
 import time
 from pathlib import Path

@@ -2,7 +2,6 @@
 accepted), the plan from a lookup-shaped result, config.json, the filled report (timeline in the run's
 order with seconds, late demotion failures, hook failures) and its summary."""
 
-import datetime
 
 import pytest
 from ansible.errors import AnsibleFilterError
