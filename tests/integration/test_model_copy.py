@@ -8,6 +8,7 @@ that item alone, and no account key appears in any output."""
 import base64
 import hashlib
 import json
+import time
 import uuid
 
 import pytest
@@ -383,3 +384,24 @@ def test_a_run_with_unchanged_and_copied_versions_is_reported_changed(emulator, 
     assert keys(result["unchanged"]) == ["model:kyc:1"]
     assert result["failed_items"] == [] and result["summary"] == {"copy": 1, "skip": 1, "failed": 0}
     assert dst.version("kyc", "2").properties.properties[DIGEST]
+
+
+def test_a_hanging_region_is_cut_off_by_the_timeout_option(emulator, run_playbook, sides, sync_vars):
+    """``timeout``/``retries`` reach the SDK clients: with the source region holding every call for 30 s,
+    two tries of 2 s end the run well before one hang would (azure-core alone waits 300 s per read)."""
+    src = sides["src"]
+    region = src.ml.workspaces.get(src.group, src.workspace).location
+    before = emulator.state()
+    emulator.set_faults(outages={region: "hang"}, hang_seconds=30)
+    try:
+        started = time.monotonic()
+        run = run_playbook("model_copy.yml", dict(sync_vars, sync=dict(sync_vars["sync"], timeout=2, retries=1)))
+        wall = time.monotonic() - started
+    finally:
+        emulator.clear_faults()
+    assert run.rc != 0, run
+    msg = run.failed[0]["result"]["msg"]
+    assert msg.startswith("reading the source workspace '%s' failed: no valid response from Azure" % src.workspace), msg
+    assert "\n" not in msg
+    assert wall < 25, wall
+    assert emulator.state() == before
