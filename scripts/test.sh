@@ -27,7 +27,10 @@ run() { local name="$1"; shift; log "$name"; SECONDS=0; if "$@"; then log "$name
 pytest_args=(-q -p no:cacheprovider -o junit_family=xunit2)
 want unit && run "unit tests" "$PY" -m pytest "${pytest_args[@]}" tests/unit --junitxml "$out/unit.xml"
 want conformance && run "emulator conformance tests" "$PY" -m pytest "${pytest_args[@]}" tests/conformance --junitxml "$out/conformance.xml"
-want integration && run "integration tests (ansible-playbook against the emulator)" "$PY" -m pytest "${pytest_args[@]}" -n 2 --dist loadfile tests/integration --junitxml "$out/integration.xml"
+# The stage is CPU-bound (each playbook run is ~1 s of ansible start-up plus ~0.7 s of Python and SDK imports
+# per module, the emulator's share is negligible): 2 workers on CI's 2 cores. --durations keeps the slowest
+# tests visible in every run's log.
+want integration && run "integration tests (ansible-playbook against the emulator)" "$PY" -m pytest "${pytest_args[@]}" -n 2 --dist loadfile --durations=25 tests/integration --junitxml "$out/integration.xml"
 want oav && run "oav validate-traffic over the recorded traffic" "$PY" -m emulator.oav_check "$AMLOPS_TRAFFIC_DIR" --report "$out/oav-report.json"
 
 if want sanity; then
