@@ -59,6 +59,19 @@ def _norm_endpoint(url):
     return parts.scheme.lower(), parts.netloc.lower(), path
 
 
+def _virtual_host_alias(scheme, netloc, path, endpoints):
+    """``https://<account>.blob.<suffix>/...`` for an account whose ARM endpoint is path-style (Azurite, the
+    emulator): azure-ai-ml writes such URLs (a build context's path) from the cloud's storage suffix."""
+    if scheme != "https" or ".blob." not in netloc:
+        return None
+    account = netloc.split(".blob.", 1)[0]
+    for name, endpoint in (endpoints or {}).items():
+        e_path = _norm_endpoint(endpoint)[2]
+        if name.lower() == account and e_path.strip("/").lower() == account:
+            return name, "/"
+    return None
+
+
 def split_blob_url(url, endpoints):
     """A blob URL -> (account, container, blob path) using ``endpoints`` {account: blob endpoint}.
 
@@ -74,6 +87,8 @@ def split_blob_url(url, endpoints):
         if (e_scheme, e_netloc) == (scheme, netloc) and path.startswith(e_path):
             if best is None or len(e_path) > len(best[1]):
                 best = (account, e_path)
+    if best is None:
+        best = _virtual_host_alias(scheme, netloc, path, endpoints)
     if best is None:
         raise UriError("'%s' is not in a storage account of this subscription" % bare)
     pieces = unquote(path[len(best[1]):]).partition("/")

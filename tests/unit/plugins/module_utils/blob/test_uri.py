@@ -54,6 +54,13 @@ def test_emulator_path_style_url_longest_endpoint_wins():
     assert split_blob_url("http://127.0.0.1:10000/stemu2/c/x", ENDPOINTS) == ("stemu2", "c", "x")
 
 
+def test_host_style_url_of_a_path_style_account():
+    # azure-ai-ml writes https://<account>.blob.<suffix>/ URLs (a build context) for an emulator account
+    assert split_blob_url("https://stemu.blob.core.windows.net/c/ctx/Dockerfile", ENDPOINTS) == ("stemu", "c", "ctx/Dockerfile")
+    with pytest.raises(UriError, match="not in a storage account"):      # only for a path-style account
+        split_blob_url("https://stdr.blob.core.windows.net/c/x", ENDPOINTS)
+
+
 def test_query_string_is_ignored_and_quoted_names_decoded():
     assert split_blob_url("https://stprod.blob.core.windows.net/c/a%20b.txt?sv=1&sig=abc", ENDPOINTS) == \
         ("stprod", "c", "a b.txt")
