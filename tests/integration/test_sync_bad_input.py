@@ -69,8 +69,8 @@ def test_same_workspace_in_another_case_is_refused_before_any_call(emulator, run
                           target_workspace=src.name.upper(), target_resource_group=src.group.upper())}
     since = log_length(emulator)
     msg = one_line_failure(run_playbook(MODEL_COPY, extra))
-    assert msg.startswith("target_workspace: '%s' in '%s' is the source workspace" % (src.name.upper(),
-                                                                                       src.group.upper())), msg
+    expected = "target_workspace: '%s' in '%s' is the source workspace" % (src.name.upper(), src.group.upper())
+    assert msg.startswith(expected), msg
     assert arm_calls_since(emulator, since) == []
 
 
