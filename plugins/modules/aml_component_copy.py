@@ -254,9 +254,12 @@ class ComponentSync(KindSync):
         latest = dict((c["name"], c.get("latest_version")) for c in selected)
         items = []
         for name in to_list:
-            sources = kinds.list_component_versions(clients, self.source["group"], self.source["workspace"], name)
-            targets = dict((str(v["version"]), v) for v in
-                           kinds.list_component_versions(clients, self.target["group"], self.target["workspace"], name))
+            with self.on("source"):
+                sources = kinds.list_component_versions(clients, self.source["group"], self.source["workspace"], name)
+            with self.on("target"):
+                targets = dict((str(v["version"]), v) for v in
+                               kinds.list_component_versions(clients, self.target["group"], self.target["workspace"],
+                                                             name))
             for source in sorted(sources, key=lambda v: copy_kinds_plan.version_order(v["version"])):
                 if asset_plan.version_selected(source, latest[name], p.get("versions"), p.get("tags")):
                     items.append(self.plan_one(clients, source, targets.get(str(source["version"]))))

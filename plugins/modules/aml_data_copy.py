@@ -262,12 +262,16 @@ class DataSync(KindSync):
             lambda found: copy_kinds_plan.select_containers(found, p.get("names"), plan.NOUN))
         latest = dict((c["name"], c.get("latest_version")) for c in selected)
         if to_list:
-            self.source_store = asset_service.default_datastore(clients, self.source["group"], self.source["workspace"])
+            with self.on("source"):
+                self.source_store = asset_service.default_datastore(clients, self.source["group"],
+                                                                    self.source["workspace"])
         items, used = [], set()
         for name in to_list:
-            sources = kinds.list_data_versions(clients, self.source["group"], self.source["workspace"], name)
-            targets = dict((str(v["version"]), v) for v in
-                           kinds.list_data_versions(clients, self.target["group"], self.target["workspace"], name))
+            with self.on("source"):
+                sources = kinds.list_data_versions(clients, self.source["group"], self.source["workspace"], name)
+            with self.on("target"):
+                targets = dict((str(v["version"]), v) for v in
+                               kinds.list_data_versions(clients, self.target["group"], self.target["workspace"], name))
             used.update((name, ver, v["properties"][asset_plan.DIGEST_PROPERTY]) for ver, v in targets.items()
                         if (v.get("properties") or {}).get(asset_plan.DIGEST_PROPERTY))
             for source in sorted(sources, key=lambda v: copy_kinds_plan.version_order(v["version"])):

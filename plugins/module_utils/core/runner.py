@@ -2,7 +2,8 @@
 # Copyright: amlops.bcdr contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The body of every state-changing module: input checks, read, plan, apply unless check mode,
-result/diff/exit. ``run_resource`` runs one resource, ``run_collection`` many items, ``run_info`` a read.
+result/diff/exit. ``run_resource`` runs one resource, ``run_collection`` many items (with the per-request
+bounds of ``request_argument_spec``), ``run_info`` a read.
 """
 
 from __future__ import absolute_import, division, print_function

@@ -16,6 +16,7 @@ import threading
 
 from ansible_collections.amlops.bcdr.plugins.module_utils.blob import copy_service as blobs
 from ansible_collections.amlops.bcdr.plugins.module_utils.blob.uri import UriError, parse_asset_uri
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import azure_errors
 
 try:
     from urllib.parse import unquote, urlsplit
@@ -49,11 +50,18 @@ class KindSync:
         self._datastores = {}
         self._lock = threading.Lock()
 
+    def on(self, side, doing="reading"):
+        """SDK errors of the calls inside -> one line naming the side and its workspace (a region that
+        is down or hangs ends the run with that line)."""
+        where = self.source if side == "source" else self.target
+        return azure_errors("%s the %s workspace '%s'" % (doing, side, where["workspace"]))
+
     # ---- setup and datastores -----------------------------------------------------------------
     def setup(self, clients):
         self.subscription = self.module.auth.subscription_id
         self.access = blobs.StorageAccess(clients)
-        store = assets.default_datastore(clients, self.target["group"], self.target["workspace"])
+        with self.on("target"):
+            store = assets.default_datastore(clients, self.target["group"], self.target["workspace"])
         if store is None or not store.get("account_name") or not store.get("container_name"):
             raise asset_plan.PlanError("target_workspace: '%s' has no default blob datastore to copy into"
                                        % self.target["workspace"])
@@ -103,8 +111,9 @@ class KindSync:
 
     def files_of(self, clients, side, uri):
         """(location with its shape, files) under an asset URI; raises UriError/CopyError."""
-        loc = self.locate(clients, side, uri)
-        shape, files = blobs.list_version_files(self.access, loc["account"], loc["container"], loc["path"])
+        with self.on("source" if side is self.source else "target"):
+            loc = self.locate(clients, side, uri)
+            shape, files = blobs.list_version_files(self.access, loc["account"], loc["container"], loc["path"])
         return dict(loc, shape=shape), files
 
     def copy_files(self, source, files, path):
@@ -125,10 +134,13 @@ class KindSync:
     def containers(self, clients, lister, select):
         """-> (selected, target containers, names to list, names in step, record state) from the two
         paged container lists and the record (asset_plan.containers_to_list)."""
-        selected = select(lister(clients, self.source["group"], self.source["workspace"]))
-        target_containers = lister(clients, self.target["group"], self.target["workspace"])
-        state = blobs.read_json(self.access, self.target_store["account_name"], self.target_store["container_name"],
-                                self.state_blob()) or {}
+        with self.on("source"):
+            found = lister(clients, self.source["group"], self.source["workspace"])
+        selected = select(found)
+        with self.on("target"):
+            target_containers = lister(clients, self.target["group"], self.target["workspace"])
+            state = blobs.read_json(self.access, self.target_store["account_name"],
+                                    self.target_store["container_name"], self.state_blob()) or {}
         record = {} if self.module.params.get("full_scan") else (state.get("containers") or {})
         to_list, in_step = asset_plan.containers_to_list(selected, target_containers, record)
         self.stats = dict(selected=len(selected), listed=len(to_list), in_step=len(in_step))
