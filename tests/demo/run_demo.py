@@ -15,8 +15,11 @@ playbook's whole output is kept in build/demo-logs/ (AMLOPS_DEMO_VERBOSE=1 print
 Nothing here talks to Azure: the emulator is the embedded default.
 """
 
+import contextlib
 import hashlib
+import io
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -50,6 +53,25 @@ def expect(condition, what):
 
 def say(text=""):
     print(text, flush=True)
+
+
+@contextlib.contextmanager
+def quiet():
+    """azure-ai-ml's progress bars and "Downloading ..." lines: kept out of the demo's output."""
+    # (its "Downloading ..." lines go through a logging handler made on the real stdout)
+    logging.disable(logging.INFO)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            yield
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+def stored_in(uri):
+    """The workspace (azureml:// URI) or storage host (blob URL) a path points into."""
+    if "/workspaces/" in uri:
+        return "workspace " + uri.split("/workspaces/", 1)[1].split("/", 1)[0]
+    return uri.split("/")[2] if "://" in uri else uri
 
 
 def header(text):
@@ -157,13 +179,15 @@ class Demo:
     def provision(self):
         header("1. Provision the DR pair: eastus (primary) + westus (secondary)")
         before = self.emu.state()
-        run = self.playbook("provision check", PLAYBOOKS / "provision.yml", "--check")
-        self.show_changes(run, "--check: would change")
-        expect(run.changed > 0, "provision --check predicted no change on an empty subscription")
+        check = self.playbook("provision check", PLAYBOOKS / "provision.yml", "--check")
+        self.show_changes(check, "--check: would change")
+        expect(check.changed > 0, "provision --check predicted no change on an empty subscription")
         expect(self.emu.state() == before, "provision --check changed the emulator's state")
         say("  the emulator's state is unchanged by --check")
         run = self.playbook("provision", PLAYBOOKS / "provision.yml")
-        self.show_changes(run, "changed")
+        expect(run.changed_tasks() == check.changed_tasks(), "provision changed %s, --check predicted %s" % (
+            run.changed_tasks(), check.changed_tasks()))
+        say("  changed the %d tasks --check predicted, no more, no fewer" % len(run.changed_tasks()))
         run = self.playbook("provision again", PLAYBOOKS / "provision.yml")
         expect(run.changed == 0, "provision run again reported changed=%d" % run.changed)
         say("  run again: changed=0 (idempotent)")
@@ -201,7 +225,7 @@ class Demo:
                 path = src / folder / rel
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)
-        with patched_environ(self.emu):
+        with patched_environ(self.emu), quiet():
             ml = ml_client(self.emu, *PRIMARY)
             self.models = [
                 ml.models.create_or_update(Model(path=str(src / "fraud-model"), name="fraud", version="1",
@@ -221,10 +245,15 @@ class Demo:
                                                              description="a Docker build context")),
             ]
             listed = sorted((m.name, m.version) for c in ml.models.list() for m in ml.models.list(name=c.name))
-        for m in self.models:
-            say("  model       %-8s v%s  %-13s %s" % (m.name, m.version, m.type, m.path))
+        for m, folder in zip(self.models, ("fraud-model", "churn-mlflow", "ltv-model")):
+            local = [p for p in (src / folder).rglob("*") if p.is_file()]
+            say("  model       %-10s %-13s from %s/ (%d files, %d bytes) -> %s" % (
+                "%s:%s" % (m.name, m.version), m.type, folder, len(local), sum(p.stat().st_size for p in local),
+                stored_in(m.path)))
         for e in self.envs:
-            say("  environment %-9s v%s  %s" % (e.name, e.version, e.image or "build: %s" % e.build.path))
+            say("  environment %-10s %s" % ("%s:%s" % (e.name, e.version), "image %s + conda file" % e.image
+                                           if e.image else "Docker build context docker-ctx/ -> %s" % stored_in(
+                                               e.build.path)))
         say("  MLClient(primary).models.list(): %s" % ", ".join("%s:%s" % x for x in listed))
         expect(len(listed) == 3, "the primary lists %d model versions, not 3" % len(listed))
 
@@ -233,29 +262,34 @@ class Demo:
         header("3. playbooks/sync.yml: the secondary catches up with the primary")
         sync = PLAYBOOKS / "sync.yml"
         before = self.emu.state()
-        run = self.playbook("sync check", sync, "--check", "--diff")
+        check = self.playbook("sync check", sync, "--check", "--diff")
         expect(self.emu.state() == before, "sync --check changed the emulator's state")
         for asset in ("models", "environments"):
-            result = run.task("Copy " + asset) or {}
-            say("  plan (%s): copy %s" % (asset, ", ".join(sorted(i["key"] for i in result.get("copied", []))) or "-"))
-        self.show_summary(run.task("Sync summary"))
+            say("  plan (%s): copy %s" % (asset, ", ".join(self.copied(check, asset)) or "-"))
+        for item in (check.task("Mirror datastores") or {}).get("updated", []):
+            say("  plan (datastores): update %s: %s" % (item["key"], json.dumps(item.get("changes"))))
+        self.show_summary(check.task("Sync summary"))
         say("  the emulator's state is unchanged by --check")
         run = self.playbook("sync", sync)
         self.show_summary(run.task("Sync summary"))
+        for asset in ("models", "environments"):
+            expect(self.copied(run, asset) == self.copied(check, asset), "sync copied %s %s, --check planned %s" % (
+                asset, self.copied(run, asset), self.copied(check, asset)))
+        say("  copied exactly what --check planned")
         run = self.playbook("sync again", sync)
         expect(run.changed == 0, "sync run again reported changed=%d" % run.changed)
         say("  run again: changed=0 (nothing to copy)")
 
         say("\n  MLClient on the SECONDARY (%s) lists, gets and downloads them:" % SECONDARY[1])
         rows = []
-        with patched_environ(self.emu):
+        with patched_environ(self.emu), quiet():
             primary, secondary = ml_client(self.emu, *PRIMARY), ml_client(self.emu, *SECONDARY)
             for m in self.models:
                 got = secondary.models.get(m.name, m.version)
                 a = self.download(primary, m.name, m.version, "primary")
                 b = self.download(secondary, m.name, m.version, "secondary")
-                rows.append(("model %s:%s" % (m.name, m.version), got.type, len(b), sum(len(v) for v in b.values()),
-                             "yes" if a == b else "NO", got.path.split("/datastores/")[0].rsplit("/", 1)[-1]))
+                rows.append(("model %s:%s" % (m.name, m.version), got.type, len(b), sum(v[0] for v in b.values()),
+                             "yes" if a == b else "NO", stored_in(got.path)))
                 expect(a == b and a, "model %s:%s downloaded from the secondary differs" % (m.name, m.version))
                 expect(got.type == m.type and got.tags == m.tags, "model %s:%s lost its type or tags" % (
                     m.name, m.version))
@@ -264,21 +298,27 @@ class Demo:
                 same = (got.image == e.image and got.conda_file == e.conda_file
                         and (got.build is None) == (e.build is None))
                 rows.append(("environment %s:%s" % (e.name, e.version), "image" if got.image else "build context",
-                             "", "", "yes" if same else "NO", got.image or got.build.path.split("/")[2]))
+                             "", "", "yes" if same else "NO", stored_in(got.build.path) if got.build else "(an image)"))
                 expect(same, "environment %s:%s differs in the secondary" % (e.name, e.version))
             listed = sorted("%s:%s" % (m.name, m.version) for c in secondary.models.list()
                             for m in secondary.models.list(name=c.name))
-        say("  %-24s %-14s %5s %8s %-10s %s" % ("asset", "type", "files", "bytes", "identical", "stored in"))
+        say("  %-24s %-14s %5s %8s %-10s %s" % ("asset in the secondary", "type", "files", "bytes", "identical",
+                                                 "files stored in"))
         for row in rows:
             say("  %-24s %-14s %5s %8s %-10s %s" % row)
         say("  MLClient(secondary).models.list(): %s" % ", ".join(listed))
 
     def download(self, client, name, version, side):
-        """{relative path: sha256} of a model version as azure-ai-ml downloads it."""
+        """{path under the model's folder: (size, sha256)} of a model version as azure-ai-ml downloads it
+        (into <download_path>/<name>/<the stored folder's name>/)."""
         out = self.tmp / "download" / side / name / version
         client.models.download(name, version, download_path=str(out))
-        return {str(p.relative_to(out).as_posix()).split("/", 2)[-1]: hashlib.sha256(p.read_bytes()).hexdigest()
+        return {p.relative_to(out).as_posix().split("/", 2)[-1]: (p.stat().st_size, hashlib.sha256(p.read_bytes()).hexdigest())
                 for p in sorted(out.rglob("*")) if p.is_file()}
+
+    @staticmethod
+    def copied(run, asset):
+        return sorted(i["key"] for i in (run.task("Copy " + asset) or {}).get("copied", []))
 
     @staticmethod
     def show_summary(summary):
@@ -305,15 +345,16 @@ class Demo:
         say("  failover took %.1fs of wall time (ansible-playbook start to end), every call to eastus bounded"
             % run.seconds)
         expect(self.config_json.exists(), "no config.json at %s" % self.config_json)
-        say("  %s: %s" % (self.config_json.name, self.config_json.read_text().strip()))
+        say("  %s written: %s" % (self.config_json, json.dumps(json.loads(self.config_json.read_text()))))
         from azure.ai.ml import MLClient
-        with patched_environ(self.emu):
+        with patched_environ(self.emu), quiet():
             ml = MLClient.from_config(self.emu.credential(), path=str(self.config_json),
                                       cloud=cloud_name(self.emu), cloud_metadata=cloud_metadata(self.emu))
             listed = sorted("%s:%s" % (m.name, m.version) for c in ml.models.list() for m in ml.models.list(name=c.name))
-            say("  MLClient.from_config(path=...) -> workspace %s; models: %s" % (ml.workspace_name, ", ".join(listed)))
-            expect(ml.workspace_name == SECONDARY[1], "config.json names %s" % ml.workspace_name)
-            expect(len(listed) == len(self.models), "the secondary lists %s" % listed)
+        say("  MLClient.from_config(path=...) -> workspace %s; models: %s" % (ml.workspace_name, ", ".join(listed)))
+        expect(ml.workspace_name == SECONDARY[1], "config.json names %s" % ml.workspace_name)
+        expect(len(listed) == len(self.models), "the secondary lists %s" % listed)
+        with patched_environ(self.emu), quiet():
             # work goes on in the secondary during the outage: it must come back with the failback
             src = self.tmp / "src" / "fraud-model-2"
             shutil.copytree(self.tmp / "src" / "fraud-model", src)
@@ -321,7 +362,7 @@ class Demo:
             from azure.ai.ml.entities import Model
             self.outage_model = ml.models.create_or_update(Model(path=str(src), name="fraud", version="2",
                                                                  description="retrained during the outage"))
-            say("  during the outage a data scientist registers fraud:2 in the secondary")
+        say("  during the outage a data scientist registers fraud:2 in the secondary")
 
     # ---- 5. failback ---------------------------------------------------------------------------
     def failback(self):
@@ -340,8 +381,8 @@ class Demo:
         active = ((run.task("Who is active (the amlops.bcdr.active_workspace lookup)") or {})
                   .get("ansible_facts", {}).get("active", {}))
         expect(active.get("workspace_name") == PRIMARY[1], "the lookup says %s is active" % active)
-        say("  %s: %s" % (self.config_json.name, self.config_json.read_text().strip()))
-        with patched_environ(self.emu):
+        say("  %s: %s" % (self.config_json, json.dumps(json.loads(self.config_json.read_text()))))
+        with patched_environ(self.emu), quiet():
             primary = ml_client(self.emu, *PRIMARY)
             back = self.download(primary, "fraud", "2", "primary-after")
             there = self.download(ml_client(self.emu, *SECONDARY), "fraud", "2", "secondary-outage")
