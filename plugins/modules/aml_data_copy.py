@@ -36,44 +36,12 @@ description:
   - Calls Microsoft.MachineLearningServices api-version 2024-04-01 and Microsoft.Storage 2023-01-01; both
     workspaces in the subscription the module signs in to.
 options:
-  source_workspace:
-    description: Name of the workspace to copy from.
-    type: str
-    required: true
-  source_resource_group:
-    description: Resource group of the source workspace.
-    type: str
-    required: true
-  target_workspace:
-    description: Name of the workspace to copy to. Must differ from the source workspace.
-    type: str
-    required: true
-  target_resource_group:
-    description: Resource group of the target workspace.
-    type: str
-    required: true
   names:
     description:
       - Data assets to copy, by name or shell-style pattern. Default is every data asset.
       - A name or pattern that matches no data asset in the source fails the module before any change.
     type: list
     elements: str
-  versions:
-    description:
-      - Versions to copy, each a version, C(latest), or a comparison with a whole number (C(>=3)).
-    type: list
-    elements: str
-  tags:
-    description: Copy only versions that carry all these tags with these values.
-    type: dict
-  parallelism:
-    description: How many versions are copied at the same time (1 to 32).
-    type: int
-    default: 4
-  wait_timeout:
-    description: How long to wait, in seconds, for the server-side copy of one file.
-    type: int
-    default: 900
   full_scan:
     description: List the versions of every selected data asset, whatever the record says (a periodic deep check).
     type: bool
@@ -81,13 +49,11 @@ options:
 extends_documentation_fragment:
   - amlops.bcdr.azure_auth
   - amlops.bcdr.azure_requests
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: full
+  - amlops.bcdr.azure_copy
+  - amlops.bcdr.azure_copy.VERSIONED
+  - amlops.bcdr.azure_copy.VERSIONS
+  - amlops.bcdr.azure_copy.FILES
+  - amlops.bcdr.azure_resource.CHECK_AND_DIFF
 notes:
   - The module reads the storage account keys (listKeys) to sign the copy; they are never returned or logged.
 author:

@@ -30,22 +30,6 @@ description:
   - Supports check mode (the exact plan) and C(--diff) (the datastores in the target before and after).
   - Calls Microsoft.MachineLearningServices api-version 2024-04-01 and Microsoft.Storage 2023-01-01.
 options:
-  source_workspace:
-    description: Name of the workspace to copy from.
-    type: str
-    required: true
-  source_resource_group:
-    description: Resource group of the source workspace.
-    type: str
-    required: true
-  target_workspace:
-    description: Name of the workspace to copy to. Must differ from the source workspace.
-    type: str
-    required: true
-  target_resource_group:
-    description: Resource group of the target workspace.
-    type: str
-    required: true
   names:
     description:
       - Datastores to mirror, by name or shell-style pattern. Default is every user-registered datastore.
@@ -59,13 +43,8 @@ options:
 extends_documentation_fragment:
   - amlops.bcdr.azure_auth
   - amlops.bcdr.azure_requests
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: full
+  - amlops.bcdr.azure_copy
+  - amlops.bcdr.azure_resource.CHECK_AND_DIFF
 notes:
   - A separate module rather than a C(type) of M(amlops.bcdr.aml_data_copy) - datastores are not versioned
     assets (no containers, versions, files or copy), their plan compares storage locations and credential

@@ -28,22 +28,6 @@ description:
   - Calls Microsoft.MachineLearningServices api-version 2024-04-01 and Microsoft.Storage 2023-01-01; both
     workspaces in the subscription the module signs in to.
 options:
-  source_workspace:
-    description: Name of the workspace to copy from.
-    type: str
-    required: true
-  source_resource_group:
-    description: Resource group of the source workspace.
-    type: str
-    required: true
-  target_workspace:
-    description: Name of the workspace to copy to. Must differ from the source workspace.
-    type: str
-    required: true
-  target_resource_group:
-    description: Resource group of the target workspace.
-    type: str
-    required: true
   names:
     description:
       - Environments to copy, by name or shell-style pattern. Default is every environment.
@@ -56,13 +40,6 @@ options:
         Default is every version.
     type: list
     elements: str
-  tags:
-    description: Copy only versions that carry all these tags with these values.
-    type: dict
-  parallelism:
-    description: How many versions are copied at the same time (1 to 32).
-    type: int
-    default: 4
   wait_timeout:
     description: How long to wait, in seconds, for the server-side copy of one build-context file.
     type: int
@@ -74,13 +51,9 @@ options:
 extends_documentation_fragment:
   - amlops.bcdr.azure_auth
   - amlops.bcdr.azure_requests
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: full
+  - amlops.bcdr.azure_copy
+  - amlops.bcdr.azure_copy.VERSIONED
+  - amlops.bcdr.azure_resource.CHECK_AND_DIFF
 notes:
   - Curated environments (C(AzureML-*)) live in the system registry, not in a workspace, and are not copied.
 author:

@@ -1,0 +1,63 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+# The options the copy modules (aml_*_copy) share word for word (ml/asset_sync.py copy_argument_spec()
+# and aml_datastore_copy's own spec). An option whose meaning differs per kind (names, full_scan, and
+# versions or wait_timeout where the wording differs) stays in the module.
+_WORKSPACES = r'''
+  source_workspace:
+    description: Name of the workspace to copy from.
+    type: str
+    required: true
+  source_resource_group:
+    description: Resource group of the source workspace.
+    type: str
+    required: true
+  target_workspace:
+    description: Name of the workspace to copy to. Must differ from the source workspace.
+    type: str
+    required: true
+  target_resource_group:
+    description: Resource group of the target workspace.
+    type: str
+    required: true'''
+
+_VERSIONED = r'''
+  tags:
+    description: Copy only versions that carry all these tags with these values.
+    type: dict
+  parallelism:
+    description: How many versions are copied at the same time (1 to 32).
+    type: int
+    default: 4'''
+
+_VERSIONS = r'''
+  versions:
+    description: Versions to copy, each a version, C(latest), or a comparison with a whole number (C(>=3)).
+    type: list
+    elements: str'''
+
+_WAIT_TIMEOUT = r'''
+  wait_timeout:
+    description: How long to wait, in seconds, for the server-side copy of one file.
+    type: int
+    default: 900'''
+
+
+class ModuleDocFragment(object):
+
+    # Every copy module: the source and target workspaces.
+    DOCUMENTATION = 'options:' + _WORKSPACES + '\n'
+
+    # A copy of versioned assets (models, environments, data, components): tags and parallelism.
+    VERSIONED = 'options:' + _VERSIONED + '\n'
+
+    # versions, for the kinds that describe it in the short form (data, components).
+    VERSIONS = 'options:' + _VERSIONS + '\n'
+
+    # wait_timeout, for the kinds that copy files (models, data, components).
+    FILES = 'options:' + _WAIT_TIMEOUT + '\n'
