@@ -192,8 +192,10 @@ class Demo:
         expect(run.changed == 0, "provision run again reported changed=%d" % run.changed)
         say("  run again: changed=0 (idempotent)")
         run = self.playbook("the pair", HERE / "demo.yml")
-        for item in (run.task("Show the pair") or {}).get("results", []):
-            say("  " + item["msg"])
+        lines = (run.task("Show the pair") or {}).get("msg") or []
+        for line in lines:
+            say("  " + line)
+        expect(len(lines) == 2, "the pair's workspaces read back: %s" % lines)
 
     # ---- 2. seed the primary with MLClient ---------------------------------------------------
     def seed(self):
