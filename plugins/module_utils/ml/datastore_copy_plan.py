@@ -68,20 +68,32 @@ def key(name):
     return "datastore:%s" % name
 
 
-def desired(source):
-    """The target's datastore (non-secret fields) for a source datastore."""
+# Tags under this prefix describe the workspace a datastore belongs to (its pair, its region role, the
+# DR state): each workspace keeps its own, so they are neither copied nor overwritten.
+OWN_TAG_PREFIX = "amlops.bcdr."
+
+
+def _tags_without_own(tags):
+    return dict((k, v) for k, v in (tags or {}).items() if not k.startswith(OWN_TAG_PREFIX))
+
+
+def desired(source, target=None):
+    """The target's datastore (non-secret fields) for a source datastore; the target's own
+    ``amlops.bcdr.*`` tags are kept, the source's are not copied."""
     out = dict((f, source.get(f)) for f in LOCATION)
     out.update(name=source["name"], datastore_type=source.get("datastore_type"),
                service_data_access_auth_identity=source.get("service_data_access_auth_identity") or "None",
                credentials_type=target_credentials(source), description=source.get("description") or "",
-               tags=dict(source.get("tags") or {}))
+               tags=_tags_without_own(source.get("tags")))
+    if target is not None:
+        out["tags"].update((k, v) for k, v in (target.get("tags") or {}).items() if k.startswith(OWN_TAG_PREFIX))
     return out
 
 
 def plan_datastore(source, target=None):
     """copy (register it) / update (credential type, description or tags) / skip / conflict
     (same name, other storage or identity setting: left alone)."""
-    want = desired(source)
+    want = desired(source, target)
     item = dict(key=key(source["name"]), name=source["name"], account_name=want["account_name"],
                 container_name=want["container_name"], credentials_type=want["credentials_type"],
                 source_credentials_type=source.get("credentials_type") or "None", desired=want)

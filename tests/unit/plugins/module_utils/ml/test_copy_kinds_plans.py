@@ -232,6 +232,19 @@ def test_datastore_decisions():
     assert splan.plan_datastore(store(datastore_type="AzureFile"), store())["action"] == "skip"
 
 
+def test_each_workspace_keeps_its_own_collection_tags():
+    # provision tags the training datastore with its pair and region role in each workspace: the
+    # sync neither copies the source's nor overwrites the target's
+    source = store(tags={"team": "risk", "amlops.bcdr.pair": "fraud", "amlops.bcdr.role": "primary"})
+    target = store(tags={"team": "risk", "amlops.bcdr.pair": "fraud", "amlops.bcdr.role": "secondary"})
+    assert splan.plan_datastore(source, target)["action"] == "skip"
+    new = splan.plan_datastore(source)
+    assert new["action"] == "copy" and new["desired"]["tags"] == {"team": "risk"}
+    upd = splan.plan_datastore(dict(source, description="raw data"), target)
+    assert upd["action"] == "update" and set(upd["changes"]) == {"description"}
+    assert upd["desired"]["tags"]["amlops.bcdr.role"] == "secondary"
+
+
 # ---- orphans -----------------------------------------------------------------------------------------
 def test_orphan_items_judge_only_what_was_read_and_keep_what_is_used():
     prefix = dplan.COPY_PREFIX
