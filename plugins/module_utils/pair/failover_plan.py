@@ -333,6 +333,14 @@ def fill_report(report, steps, started, finished_at, skipped=None, human=None):
         timeline.append(entry)
         last = at
     report["timeline"] = timeline + planned
+    # A reverse sync that ran in this run brought the target in step just before the switch: the RPO
+    # at the switch is the time from its end to the switch, not the age of the record read before it.
+    synced = [s for s in steps if s["step"] == "sync" and (s.get("status") or "ok") == "ok"]
+    switched = [s for s in steps if s["step"] == "switch" and (s.get("status") or "ok") == "ok"]
+    if synced and switched:
+        report["rpo_before_sync_seconds"], report["rpo_before_sync"] = report["rpo_seconds"], report["rpo"]
+        report["rpo_seconds"] = max(0, int(float(switched[0]["at"]) - float(synced[-1]["at"])))
+        report["rpo"] = format_duration(report["rpo_seconds"])
     for entry in skipped or []:
         if entry not in report["skipped"]:
             report["skipped"].append(dict(entry))

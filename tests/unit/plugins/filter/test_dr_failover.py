@@ -146,6 +146,23 @@ def test_report_follows_the_run_and_adds_what_did_not_go_through():
     assert lines[-1] == "total 7.2s"
 
 
+def test_report_rpo_after_a_reverse_sync_in_the_same_run():
+    # failback: the record read before the run is old, but the sync that ran just before the switch
+    # brought the target in step: the RPO at the switch is measured from that sync's end
+    active = lookup_result(claim("secondary", 2, **{ds.TAG_LAST_SYNC: "2026-11-30T10:00:00Z"}),
+                           claim("secondary", 2))
+    plan = plan_for(active, target="primary")
+    t0 = 1000.0
+    steps = [dict(step="read_state", role=None, status="ok", at=t0 + 1.0),
+             dict(step="sync", role="primary", status="ok", at=t0 + 20.0),
+             dict(step="switch", role="primary", status="ok", at=t0 + 23.0)]
+    report = dr_failover_report(plan["report"], steps, t0, "2026-11-30T14:00:30Z")
+    assert report["rpo_seconds"] == 3 and report["rpo_before_sync_seconds"] == plan["report"]["rpo_seconds"]
+    failed_sync = [dict(s, status="failed") if s["step"] == "sync" else s for s in steps]
+    unchanged = dr_failover_report(plan["report"], failed_sync, t0, "2026-11-30T14:00:30Z")
+    assert unchanged["rpo_seconds"] == plan["report"]["rpo_seconds"] and "rpo_before_sync" not in unchanged
+
+
 def test_config_json():
     assert dr_config_json(dict(subscription_id="s", resource_group="g", workspace_name="w")) == {
         "subscription_id": "s", "resource_group": "g", "workspace_name": "w"}
