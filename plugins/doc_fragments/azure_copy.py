@@ -8,7 +8,13 @@ __metaclass__ = type
 # The options the copy modules (aml_*_copy) share word for word (ml/asset_sync.py copy_argument_spec()
 # and aml_datastore_copy's own spec). An option whose meaning differs per kind (names, full_scan, and
 # versions or wait_timeout where the wording differs) stays in the module.
-_WORKSPACES = r'''
+
+
+class ModuleDocFragment(object):
+
+    # Every copy module: the source and target workspaces.
+    DOCUMENTATION = r'''
+options:
   source_workspace:
     description: Name of the workspace to copy from.
     type: str
@@ -24,40 +30,35 @@ _WORKSPACES = r'''
   target_resource_group:
     description: Resource group of the target workspace.
     type: str
-    required: true'''
+    required: true
+'''
 
-_VERSIONED = r'''
+    # A copy of versioned assets (models, environments, data, components): tags and parallelism.
+    VERSIONED = r'''
+options:
   tags:
     description: Copy only versions that carry all these tags with these values.
     type: dict
   parallelism:
     description: How many versions are copied at the same time (1 to 32).
     type: int
-    default: 4'''
+    default: 4
+'''
 
-_VERSIONS = r'''
+    # versions, for the kinds that describe it in the short form (data, components).
+    VERSIONS = r'''
+options:
   versions:
     description: Versions to copy, each a version, C(latest), or a comparison with a whole number (C(>=3)).
     type: list
-    elements: str'''
+    elements: str
+'''
 
-_WAIT_TIMEOUT = r'''
+    # wait_timeout, for the kinds that copy files (models, data, components).
+    FILES = r'''
+options:
   wait_timeout:
     description: How long to wait, in seconds, for the server-side copy of one file.
     type: int
-    default: 900'''
-
-
-class ModuleDocFragment(object):
-
-    # Every copy module: the source and target workspaces.
-    DOCUMENTATION = 'options:' + _WORKSPACES + '\n'
-
-    # A copy of versioned assets (models, environments, data, components): tags and parallelism.
-    VERSIONED = 'options:' + _VERSIONED + '\n'
-
-    # versions, for the kinds that describe it in the short form (data, components).
-    VERSIONS = 'options:' + _VERSIONS + '\n'
-
-    # wait_timeout, for the kinds that copy files (models, data, components).
-    FILES = 'options:' + _WAIT_TIMEOUT + '\n'
+    default: 900
+'''

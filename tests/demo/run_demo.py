@@ -160,8 +160,8 @@ class Demo:
         rc = proc.wait()
         records = [json.loads(x) for x in results.read_text().splitlines() if x.strip()] if results.exists() else []
         run = Run(rc, time.monotonic() - started, "".join(out), records, log)
-        say("  rc=%d changed=%d in %.1fs (full output: %s)" % (rc, run.changed, run.seconds,
-                                                                os.path.relpath(log, REPO)))
+        say("  rc=%d changed=%d in %.1fs (full output: %s)"
+            % (rc, run.changed, run.seconds, os.path.relpath(log, REPO)))
         if rc != 0:
             for r in run.failed():
                 say("  FAILED %s: %s" % (r["task"], r["result"].get("msg")))
@@ -253,9 +253,9 @@ class Demo:
                 "%s:%s" % (m.name, m.version), m.type, folder, len(local), sum(p.stat().st_size for p in local),
                 stored_in(m.path)))
         for e in self.envs:
-            say("  environment %-10s %s" % ("%s:%s" % (e.name, e.version), "image %s + conda file" % e.image
-                                           if e.image else "Docker build context docker-ctx/ -> %s" % stored_in(
-                                               e.build.path)))
+            built = ("image %s + conda file" % e.image if e.image
+                     else "Docker build context docker-ctx/ -> %s" % stored_in(e.build.path))
+            say("  environment %-10s %s" % ("%s:%s" % (e.name, e.version), built))
         say("  MLClient(primary).models.list(): %s" % ", ".join("%s:%s" % x for x in listed))
         expect(len(listed) == 3, "the primary lists %d model versions, not 3" % len(listed))
 
@@ -304,8 +304,8 @@ class Demo:
                 expect(same, "environment %s:%s differs in the secondary" % (e.name, e.version))
             listed = sorted("%s:%s" % (m.name, m.version) for c in secondary.models.list()
                             for m in secondary.models.list(name=c.name))
-        say("  %-24s %-14s %5s %8s %-10s %s" % ("asset in the secondary", "type", "files", "bytes", "identical",
-                                                 "files stored in"))
+        say("  %-24s %-14s %5s %8s %-10s %s"
+            % ("asset in the secondary", "type", "files", "bytes", "identical", "files stored in"))
         for row in rows:
             say("  %-24s %-14s %5s %8s %-10s %s" % row)
         say("  MLClient(secondary).models.list(): %s" % ", ".join(listed))

@@ -167,10 +167,12 @@ def _kill_tree(root):
     return stopped
 
 
-def run_and_kill(env, playbook, extra_vars, work_dir, after=None, marker="AnsiballZ_aml_model_copy.py"):
+def run_and_kill(env, playbook, extra_vars, work_dir, after=None, marker="AnsiballZ_aml_model_copy.py", kill_when=None):
     """Start ansible-playbook; once the module is started (its AnsiballZ file ``marker`` there), wait
     ``after`` seconds and SIGKILL the playbook with all its descendants (workers, the module).
-    ``after=None``: let it finish. -> dict(killed, rc, changed (the recap's, when it finished),
+    ``after=None``: let it finish. ``kill_when``: a callable polled once the module runs; the run is
+    killed as soon as it returns true (e.g. the first copied blob appears), whatever ``after`` says.
+    -> dict(killed, rc, changed (the recap's, when it finished),
     module_seconds: from the module's start to the kill or the playbook's end; None if never seen)."""
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -188,6 +190,8 @@ def run_and_kill(env, playbook, extra_vars, work_dir, after=None, marker="Ansiba
             if module_started is None and _module_started(remote_tmp, marker):
                 module_started = now
             if module_started is not None and after is not None and now - module_started >= after:
+                break
+            if module_started is not None and kill_when is not None and kill_when():
                 break
             time.sleep(0.01)
         if proc.poll() is not None:

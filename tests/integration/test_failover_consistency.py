@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from pair_fixtures import STATE, claim, make_pair, pair_inventory
-from sync_checks import COPY_PREFIX, _kill_tree, check_converged, check_partial, snapshot, stored_files, versions
+from sync_checks import COPY_PREFIX, _kill_tree, check_converged, check_partial, snapshot, versions
 
 REPO = Path(__file__).resolve().parents[2]
 SYNC = str(REPO / "playbooks" / "sync.yml")
@@ -126,7 +126,7 @@ def sync_and_kill(env, bcdr_pair, target, work):
                                 stderr=subprocess.STDOUT, start_new_session=True, cwd=str(work))
         client = target.blobs.get_container_client(target.container)
         while proc.poll() is None and time.monotonic() - started < 240:
-            if any(True for _ in client.list_blobs(name_starts_with=COPY_PREFIX)):
+            if next(iter(client.list_blobs(name_starts_with=COPY_PREFIX)), None) is not None:
                 killed = _kill_tree(proc.pid)
                 proc.wait(10)
                 for pid in killed:      # nothing of that run may keep copying behind the next steps

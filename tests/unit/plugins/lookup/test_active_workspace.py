@@ -28,8 +28,8 @@ def test_explicit_pair_may_name_its_subscriptions():
 
 @pytest.mark.parametrize("term, message", [
     ("fraud", "each term must be a dict (the pair), got str"),
-    (dict(primary=dict(workspace="a", resource_group="rg-a")), "secondary: must be a dict with workspace and "
-                                                                "resource_group"),
+    (dict(primary=dict(workspace="a", resource_group="rg-a")),
+     "secondary: must be a dict with workspace and resource_group"),
     (dict(name="fraud", primary_region="eastus"), "the pair needs name, primary_region and secondary_region"),
 ])
 def test_bad_pairs_are_named(term, message):
