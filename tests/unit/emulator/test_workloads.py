@@ -118,7 +118,7 @@ def test_deployment_references_and_instance_count(emu):
     err(emu.call("PUT", dep, ML, dep_body(refs)), 404, "ParentResourceNotFound")
     make_endpoint(emu)
     # what it runs must be in the workspace
-    msg = err(emu.call("PUT", dep, ML, dep_body(refs, model=refs["model"].replace("/1", "/9"))),
+    msg = err(emu.call("PUT", dep, ML, dep_body(refs, model=refs["model"].replace("/versions/1", "/versions/9"))),
               400, "UserError")
     assert "models/fraud/versions/9" in msg and "not found" in msg
     err(emu.call("PUT", dep, ML, dep_body(refs, environmentId=ws_path(emu) + "/environments/x/versions/1")),
@@ -222,7 +222,7 @@ def test_jobs_status_references_cancel_and_lists(emu):
     jobs = ws_path(emu) + "/jobs/"
     err(emu.call("PUT", jobs + "j-nocompute", ML, command_job(refs, computeId=ws_path(emu) + "/computes/gpu")),
         400, "UserError")
-    err(emu.call("PUT", jobs + "j-noenv", ML, command_job(refs, environmentId=refs["env"].replace("/1", "/7"))),
+    err(emu.call("PUT", jobs + "j-noenv", ML, command_job(refs, environmentId=refs["env"].replace("/versions/1", "/versions/7"))),
         400, "UserError")
     assert emu.call("GET", jobs + "j-nocompute", ML)[0] == 404
     # a resubmitted job must use its own workspace's compute, not the old active's
