@@ -31,6 +31,7 @@ API_VERSIONS = {
     'keyvault': '2023-07-01',
     'applicationinsights': '2020-02-02',
     'authorization': '2022-04-01',
+    'trafficmanager': '2022-04-01',
 }
 
 # service -> (module, class, pip requirement)
@@ -46,6 +47,8 @@ SDKS = {
     'applicationinsights': ('azure.mgmt.applicationinsights', 'ApplicationInsightsManagementClient',
                             'azure-mgmt-applicationinsights'),
     'authorization': ('azure.mgmt.authorization', 'AuthorizationManagementClient', 'azure-mgmt-authorization'),
+    # 2.x is typespec-generated (default api-version 2026-09-01), 1.1 msrest-based (2022-04-01): both speak 2022-04-01
+    'trafficmanager': ('azure.mgmt.trafficmanager', 'TrafficManagerManagementClient', 'azure-mgmt-trafficmanager'),
     'blob': ('azure.storage.blob', 'BlobServiceClient', 'azure-storage-blob'),
 }
 
@@ -71,7 +74,7 @@ class AzureClients:
     """Lazily built SDK clients sharing one credential, cloud, retry policy and TLS setting.
 
     ``clients.ml()``, ``.resources()``, ``.storage()``, ``.keyvault()``, ``.acr()``,
-    ``.appinsights()``, ``.authorization()`` return management clients pinned to
+    ``.appinsights()``, ``.authorization()``, ``.trafficmanager()`` return management clients pinned to
     ``API_VERSIONS``; ``.blob_service(account_url, credential)`` a data-plane client.
     Extra ``client_kwargs`` (e.g. ``transport=``) go to every client.
     """
@@ -126,6 +129,9 @@ class AzureClients:
 
     def authorization(self):
         return self._mgmt('authorization')
+
+    def trafficmanager(self):
+        return self._mgmt('trafficmanager')
 
     def blob_service(self, account_url, credential=None, api_version=None):
         """A BlobServiceClient; ``credential`` is a key, SAS or TokenCredential (default: ours).
