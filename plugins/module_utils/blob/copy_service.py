@@ -215,16 +215,22 @@ def delete_blobs(access, account, container, names):
 
 def read_json(access, account, container, name):
     """A small JSON document (the sync's record), or None when absent or unreadable."""
+    return read_json_with_metadata(access, account, container, name)[0]
+
+
+def read_json_with_metadata(access, account, container, name):
+    """(document, blob metadata) of a small JSON blob; (None, None) when absent or unreadable."""
     try:
-        data = access.container(account, container).get_blob_client(name).download_blob().readall()
-        return json.loads(data.decode("utf-8"))
+        download = access.container(account, container).get_blob_client(name).download_blob()
+        data = download.readall()
+        return json.loads(data.decode("utf-8")), dict(download.properties.metadata or {})
     except ResourceNotFoundError:
-        return None
+        return None, None
     except ValueError:
-        return None  # a damaged record only costs a full listing
+        return None, None  # a damaged record only costs a full listing
 
 
-def write_json(access, account, container, name, document):
+def write_json(access, account, container, name, document, metadata=None):
     access.container(account, container).get_blob_client(name).upload_blob(
-        json.dumps(document, sort_keys=True).encode("utf-8"), overwrite=True,
+        json.dumps(document, sort_keys=True).encode("utf-8"), overwrite=True, metadata=metadata,
         content_settings=ContentSettings(content_type="application/json"))
