@@ -279,6 +279,11 @@ def describe(ref):
 # the plan
 # ---------------------------------------------------------------------------------------------
 
+def workspace_of(job_arm_id):
+    """The workspace ARM ID of a job's ARM ID."""
+    return re.split(r"/jobs/", job_arm_id.rstrip("/"), maxsplit=1, flags=re.IGNORECASE)[0]
+
+
 def job_key(name):
     return "job:%s" % name
 
@@ -303,7 +308,7 @@ def resubmission(source_job, mapped_definition):
 
 def selected(jobs, statuses):
     """The jobs whose status is one of ``statuses`` (case-insensitive), in name order."""
-    want = set(s.lower() for s in (statuses or ACTIVE_STATUSES))
+    want = set(s.lower() for s in statuses)
     return sorted((j for j in jobs if str(j.get("status") or "").lower() in want), key=lambda j: j["name"])
 
 
