@@ -19,11 +19,15 @@ def dr_pair_errors(pair, known_regions, wait_timeout=None):
     return layout.dr_pair_errors(pair, known_regions, wait_timeout=wait_timeout)
 
 
-def dr_pair_layout(pair):
-    """Names, regions, tags and clusters of every resource of the pair."""
+def dr_pair_layout(pair, active=None):
+    """Names, regions, tags and clusters of every resource of the pair; ``active``: the region role active
+    now (default primary): its clusters run as asked, the standby's per the mode."""
     if not isinstance(pair, dict):
         raise AnsibleFilterError("dr_pair_layout expects a dict, got %s" % type(pair).__name__)
-    return layout.dr_pair_layout(pair)
+    try:
+        return layout.dr_pair_layout(pair, active=active or None)
+    except ValueError as exc:
+        raise AnsibleFilterError("dr_pair_layout: %s" % exc)
 
 
 class FilterModule(object):

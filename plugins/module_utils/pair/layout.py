@@ -25,6 +25,8 @@ from ansible_collections.amlops.bcdr.plugins.module_utils.ml import compute_plan
 PAIR_NAME_RE = re.compile(r"^[a-z][a-z0-9]{1,11}$")
 MODES = ("hot/hot", "hot/warm", "hot/cold")
 RESOURCE_CLASSES = ("training", "inference")
+# What the role's argument spec gives a pair that names no mode.
+DEFAULT_MODES = {"inference": "hot/hot", "training": "hot/cold"}
 GEO_REDUNDANT_SKUS = ("Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standard_RAGZRS")
 # Azure refuses '/' (and <>%&\?) in tag names.
 TAG_PAIR = "amlops.bcdr.pair"
@@ -38,6 +40,52 @@ def normalize_region(value):
 
 def _clusters(clusters):
     return [dict(c) for c in (clusters or [])]
+
+
+def mode_errors(modes):
+    """The pair's ``modes``: a dict of resource class -> one of MODES; one line per problem naming the key."""
+    if modes is None:
+        return []
+    if not isinstance(modes, dict):
+        return ["modes: must be a dict like {training: hot/cold, inference: hot/hot}"]
+    errors = []
+    for resource_class, mode in sorted(modes.items(), key=lambda item: str(item[0])):
+        if resource_class not in RESOURCE_CLASSES:
+            errors.append("modes: unknown resource class '%s' (use %s)" % (resource_class, ", ".join(RESOURCE_CLASSES)))
+        elif not isinstance(mode, str) or mode not in MODES:
+            errors.append("modes.%s: '%s' is not one of %s" % (resource_class, mode, ", ".join(MODES)))
+    return errors
+
+
+def _whole(value):
+    """An int from an int or a string of digits (extra vars arrive as strings); None otherwise."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value
+
+
+def standby_errors(pair):
+    """``standby_instance_count`` (hot/warm standby deployments; at least 1, what Azure allows) and
+    ``compute_clusters[].standby_max_nodes`` (hot/warm standby clusters at rest; 1 to ``max_nodes``)."""
+    errors = []
+    count = pair.get("standby_instance_count")
+    if count is not None and (_whole(count) is None or _whole(count) < 1):
+        errors.append("standby_instance_count: must be a whole number of at least 1 (instances of each hot/warm "
+                      "standby deployment), got %r" % (count,))
+    clusters = pair.get("compute_clusters")
+    for index, cluster in enumerate(clusters if isinstance(clusters, list) else []):
+        if not isinstance(cluster, dict) or cluster.get("standby_max_nodes") is None:
+            continue
+        value, most = _whole(cluster["standby_max_nodes"]), _whole(cluster.get("max_nodes"))
+        if value is None or value < 1:
+            errors.append("compute_clusters[%d].standby_max_nodes: must be a whole number of at least 1, got %r"
+                          % (index, cluster["standby_max_nodes"]))
+        elif most is not None and value > most:
+            errors.append("compute_clusters[%d].standby_max_nodes: %d is more than max_nodes (%d); the standby "
+                          "runs at most what the active runs" % (index, value, most))
+    return errors
 
 
 def pair_errors(pair_name, primary_region, secondary_region, known_regions, modes=None,
@@ -57,14 +105,7 @@ def pair_errors(pair_name, primary_region, secondary_region, known_regions, mode
     if primary and primary == secondary:
         errors.append("secondary_region: '%s' is the same region as primary_region; a DR pair needs two "
                       "regions (normally an Azure paired region)" % secondary)
-    if modes is not None and not isinstance(modes, dict):
-        errors.append("modes: must be a dict like {training: hot/cold, inference: hot/hot}")
-        modes = {}
-    for resource_class, mode in sorted((modes or {}).items()):
-        if resource_class not in RESOURCE_CLASSES:
-            errors.append("modes: unknown resource class '%s' (use %s)" % (resource_class, ", ".join(RESOURCE_CLASSES)))
-        elif mode not in MODES:
-            errors.append("modes.%s: '%s' is not one of %s" % (resource_class, mode, ", ".join(MODES)))
+    errors += mode_errors(modes)
     if training_storage_sku is not None and training_storage_sku not in GEO_REDUNDANT_SKUS:
         errors.append("training_storage_sku: '%s' is not geo-redundant; use one of %s"
                       % (training_storage_sku, ", ".join(GEO_REDUNDANT_SKUS)))
@@ -85,20 +126,26 @@ def pair_errors(pair_name, primary_region, secondary_region, known_regions, mode
     return errors
 
 
-def clusters_for(role, clusters, modes):
-    """The clusters a region gets: all of them in the primary; in the secondary, per the class's mode
-    (hot/hot as asked, hot/warm scaled to zero at rest, hot/cold none until failover)."""
+def clusters_for(role, clusters, modes, active="primary"):
+    """The clusters a region gets: all of them, as asked, in the active region; in the standby, per the
+    class's mode (hot/hot as asked, hot/warm at zero minimum nodes and ``standby_max_nodes`` (default 1)
+    maximum, hot/cold none until a failover creates them). After a failover the active one is the
+    secondary: a provision re-run keeps it at ``max_nodes`` instead of scaling it back down."""
     out = []
     for cluster in _clusters(clusters):
         cluster.setdefault("min_nodes", 0)
         cluster.setdefault("idle_seconds", 1800)
         cluster.setdefault("vm_priority", "Dedicated")
+        standby_max = cluster.pop("standby_max_nodes", None)
         resource_class = cluster.setdefault("resource_class", "training")
-        mode = (modes or {}).get(resource_class, "hot/cold" if resource_class == "training" else "hot/hot")
-        if role == "primary" or mode == "hot/hot":
+        mode = (modes or {}).get(resource_class, DEFAULT_MODES.get(resource_class, "hot/hot"))
+        if role == active or mode == "hot/hot":
             out.append(cluster)
         elif mode == "hot/warm":
             cluster["min_nodes"] = 0
+            most = _whole(cluster.get("max_nodes"))
+            wanted = _whole(standby_max) if standby_max is not None else 1
+            cluster["max_nodes"] = min(wanted, most) if most is not None and wanted is not None else cluster["max_nodes"]
             out.append(cluster)
     return out
 
@@ -124,9 +171,10 @@ def pair_settings(pair):
             for key, default in SETTINGS_DEFAULTS.items()}
 
 
-def pair_layout(pair_name, primary_region, secondary_region, names=None, modes=None, clusters=None, tags=None):
+def pair_layout(pair_name, primary_region, secondary_region, names=None, modes=None, clusters=None, tags=None,
+                active="primary"):
     """Names, regions, tags and clusters of every resource of the pair (generated names can be overridden
-    through ``names``)."""
+    through ``names``); ``active``: the region role active now (its clusters run as asked)."""
     names = names or {}
     extra_tags = dict(tags or {})
     regions = {"primary": normalize_region(primary_region), "secondary": normalize_region(secondary_region)}
@@ -158,7 +206,7 @@ def pair_layout(pair_name, primary_region, secondary_region, names=None, modes=N
             "storage_account": own.get("storage_account", _storage_name("st", pair_name, region)),
             "app_insights": own.get("app_insights", "appi-%s-%s" % (pair_name, region)),
             "workspace": own.get("workspace", "mlw-%s-%s" % (pair_name, region)),
-            "clusters": clusters_for(role, clusters, modes),
+            "clusters": clusters_for(role, clusters, modes, active=active),
             "tags": tags_for(role),
         }
         # What aml_quota_info needs to know of each cluster this region gets.
@@ -177,11 +225,16 @@ EXISTING_KEYS = ("key_vault_id", "container_registry_id", "training_storage_id")
 ASSIGNMENT_SCOPES = ("workspace", "container_registry", "key_vault", "training_storage", "resource_group")
 
 
-def dr_pair_layout(pair):
-    """Names, regions, tags, clusters, settings, adopted resources and role assignments of the pair."""
+def dr_pair_layout(pair, active=None):
+    """Names, regions, tags, clusters, settings, adopted resources and role assignments of the pair;
+    ``active``: the region role active now (None: the primary, as before any failover)."""
+    active = active or "primary"
+    if active not in ROLES:
+        raise ValueError("active: '%s' is not one of %s" % (active, ", ".join(ROLES)))
     layout = pair_layout(pair.get("name"), pair.get("primary_region"), pair.get("secondary_region"),
                          names=pair.get("names"), modes=pair.get("modes"), clusters=pair.get("compute_clusters"),
-                         tags=pair.get("tags"))
+                         tags=pair.get("tags"), active=active)
+    layout["active"] = active
     layout["settings"] = pair_settings(pair)
     layout["existing"] = dict(pair.get("existing") or {})
     layout["role_assignments"] = list(pair.get("role_assignments") or [])
@@ -340,6 +393,8 @@ def dr_pair_errors(pair, known_regions, wait_timeout=None):
     errors = shape + pair_errors(pair.get("name"), pair.get("primary_region"), pair.get("secondary_region"),
                                  known_regions, modes=pair.get("modes"), clusters=pair.get("compute_clusters"),
                                  training_storage_sku=pair.get("training_storage_sku"))
+    if not shape:
+        errors += standby_errors(pair)
     if not shape and PAIR_NAME_RE.match(str(pair.get("name"))):
         # Resource names derive from the pair's name: without a good one they would only repeat its error.
         errors += _resource_errors(pair, dr_pair_layout(pair), wait_timeout)

@@ -105,6 +105,8 @@ BAD = {
     "provision_pair.compute_clusters[].idle_seconds": -5,
     "provision_pair.compute_clusters[].vm_priority": "Spot",
     "provision_pair.compute_clusters[].resource_class": "batch",
+    "provision_pair.compute_clusters[].standby_max_nodes": 3,  # more than max_nodes (2)
+    "provision_pair.standby_instance_count": 0,
     "provision_pair.role_assignments": "everyone",
     "provision_pair.role_assignments[].principal_id": "not-a-guid",
     "provision_pair.role_assignments[].principal_type": "Robot",
