@@ -18,7 +18,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.amlops.bcdr.plugins.module_utils.acr import registry_plan
-from ansible_collections.amlops.bcdr.plugins.module_utils.arm import resource_plan, role_plan
+from ansible_collections.amlops.bcdr.plugins.module_utils.arm import resource_plan, role_plan, traffic_plan
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.ids import require_resource_id
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml import compute_plan, datastore_plan, workspace_plan
 
@@ -379,6 +379,8 @@ def _resource_errors(pair, layout, wait_timeout):
                                dict((k, label + k) for k in ("principal_id", "principal_type", "role"))))
         if assignment.get("scope", "workspace") not in ASSIGNMENT_SCOPES:
             errors.append("%sscope: '%s' is not one of %s" % (label, assignment.get("scope"), ", ".join(ASSIGNMENT_SCOPES)))
+    # the traffic_manager key, and the traffic_manager_profile checks of each profile it makes
+    errors.extend(traffic_plan.pair_traffic_manager_errors(pair, layout))
     return errors
 
 
