@@ -139,7 +139,7 @@ source_not_disabled:
   type: list
   elements: dict
   sample: [{"name": "nightly-retrain",
-            "reason": "the source workspace 'mlw-fraud-eastus' did not answer: reading ... timed out"}]
+            "reason": "the source did not answer: reading the source workspace 'mlw-fraud-eastus' failed: ... timed out"}]
 failed_items:
   description: Schedules whose write in the target failed, each with C(error); the others still ran (the module fails).
   returned: always
@@ -217,7 +217,7 @@ class ScheduleCopy(object):
             with self.on("source"):
                 listed = service.list_schedules(clients, self.source["group"], self.source["workspace"])
         except AzureOperationError as exc:
-            why = "the source workspace '%s' did not answer: %s" % (self.source["workspace"], exc)
+            why = "the source did not answer: %s" % exc
             return None, scrub(why, secrets=secrets_of(self.module))
         return dict((s["name"].lower(), s) for s in listed), None
 
