@@ -103,6 +103,8 @@ def job_errors(jobs, option="jobs"):
             seen.add(name.lower())
         if not isinstance(job.get("id"), str) or "/jobs/" not in job.get("id", "").lower():
             errors.append("%s.id: the source job's ARM ID is required (.../workspaces/<ws>/jobs/<name>)" % where)
+        if not isinstance(job.get("status"), str) or not job["status"]:
+            errors.append("%s.status: required (a job is resubmitted when its status is one of statuses)" % where)
         if not isinstance(job.get("definition"), dict) or not job["definition"].get("jobType"):
             errors.append("%s.definition: the job's REST properties (with jobType) are required" % where)
     return errors

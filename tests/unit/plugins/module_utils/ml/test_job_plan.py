@@ -76,13 +76,14 @@ def test_good_input_has_no_errors():
 def test_bad_input_names_each_option():
     errors = jp.input_errors(dict(GOOD, target_workspace="MLW-A", target_resource_group="rg-a", statuses=["Runing"],
                                   compute_map={"gpu": "bad name"}, parallelism=0,
-                                  jobs=[dict(name="j", id="nope"), "x", dict(name="J", id=SRC + "/jobs/J",
+                                  jobs=[dict(name="j", id="nope"), "x", dict(name="J", id=SRC + "/jobs/J", status="Queued",
                                                                              definition=dict(jobType="Command"))]))
     assert errors == [
         "target_workspace: 'MLW-A' in 'rg-a' is the source workspace; a resubmission needs two workspaces",
         "statuses: 'Runing' is not a job status (one of %s)" % ", ".join(jp.ALL_STATUSES),
         "compute_map.gpu: 'bad name' is not a compute name",
         "jobs[0].id: the source job's ARM ID is required (.../workspaces/<ws>/jobs/<name>)",
+        "jobs[0].status: required (a job is resubmitted when its status is one of statuses)",
         "jobs[0].definition: the job's REST properties (with jobType) are required",
         "jobs[1]: must be a job dict (name, id, status, definition), got str",
         "jobs[2].name: job 'J' is listed twice",
