@@ -28,7 +28,7 @@ description:
   - With O(jobs) the source is not read at all (a region that is down); the jobs are taken as given, for example
     from the snapshot the last sync recorded in the target (M(amlops.bcdr.aml_job_info)'s RV(amlops.bcdr.aml_job_info#module:jobs)).
   - The source jobs are left as they are (a failover fences the old region; cancel them there when it answers).
-  - Supports check mode (the exact plan) and C(--diff) (the job names in the target, before and after).
+  - Supports check mode (the exact plan) and C(--diff) (which of the selected jobs exist in the target by name, before and after).
   - Calls Microsoft.MachineLearningServices api-version 2024-04-01; both workspaces in the subscription the
     module signs in to.
 options:
