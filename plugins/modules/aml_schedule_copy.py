@@ -41,13 +41,16 @@ options:
     elements: dict
   disable_source:
     description:
-      - Disable in the source each schedule the target has after the run (those copied, updated or unchanged).
+      - Disable in the source each schedule the target has after the run (those copied, updated or unchanged),
+        unless O(enable_target=false) (a schedule disabled in both workspaces would never fire).
     type: bool
     default: true
   enable_target:
     description:
       - Whether the schedules written in the target are enabled. With C(false) they are recreated disabled (a
-        rehearsal).
+        rehearsal) and the source's are left as they are.
+      - A schedule disabled in the source is copied enabled too (the source's may have been disabled by an earlier
+        run of this module).
     type: bool
     default: true
   compute_map:

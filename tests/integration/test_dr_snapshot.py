@@ -16,7 +16,7 @@ CONTENT = {"endpoints": [{"name": "fraud-scoring", "traffic": {"blue": 100}, "in
 
 @pytest.fixture(scope="module")
 def standby(emulator):
-    _, ws = make_pair(emulator, "snp")
+    ws = make_pair(emulator, "snp")[1]
     return ws["secondary"]
 
 

@@ -16,7 +16,7 @@ COPY, INFO = "schedule_copy.yml", "schedule_info.yml"
 
 @pytest.fixture(scope="module")
 def pair(emulator):
-    _, ws = make_pair(emulator, "sch")
+    ws = make_pair(emulator, "sch")[1]
     for role, computes in (("primary", ("cpu-cluster", "gpu-cluster")), ("secondary", ("cpu-cluster",))):
         w = ws[role]
         location = w.ml.workspaces.get(w.group, w.name).location

@@ -183,15 +183,18 @@ def differences(wanted, current):
 # the plan
 # ---------------------------------------------------------------------------------------------
 
-def source_step(source_live, disable_source, source_error, copied):
+def source_step(source_live, disable_source, source_error, copied, target_enabled=True):
     """(source action, reason) for one schedule: DISABLE / SOURCE_DONE / UNREACHABLE.
 
     ``source_live``: the source's schedule as read now (None: not there); ``source_error``: why the source
-    could not be read (None when it answered); ``copied``: the target has (or gets) the schedule."""
+    could not be read (None when it answered); ``copied``: the target has (or gets) the schedule;
+    ``target_enabled``: it fires there (a schedule disabled in both would never fire)."""
     if not disable_source:
         return SOURCE_DONE, "disable_source is false"
     if not copied:
-        return SOURCE_DONE, "not copied into the target: left enabled in the source"
+        return SOURCE_DONE, "not copied into the target: left as it is in the source"
+    if not target_enabled:
+        return SOURCE_DONE, "disabled in the target (enable_target is false): left as it is in the source"
     if source_error is not None:
         return UNREACHABLE, source_error
     if source_live is None:
@@ -226,7 +229,8 @@ def plan_schedule(source, current, wanted, missing, target_ws_id, source_live=No
             item.update(action="update", reason="differs in the target: %s" % ", ".join(changes), changes=changes)
         else:
             item.update(action="skip", reason="the same in the target")
-    step, why = source_step(source_live, disable_source, source_error, item["action"] != "not_copied")
+    step, why = source_step(source_live, disable_source, source_error, item["action"] != "not_copied",
+                            wanted.get("isEnabled", True))
     item.update(source_action=step, source_reason=why)
     if item["action"] == "skip" and step == DISABLE:
         item.update(action="disable_source", reason="the same in the target; enabled in the source")

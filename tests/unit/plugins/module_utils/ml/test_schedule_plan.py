@@ -176,6 +176,14 @@ def test_unreachable_source_and_other_source_steps():
     assert (off["action"], off["source_action"]) == ("skip", plan.SOURCE_DONE)
 
 
+def test_a_target_left_disabled_does_not_disable_the_source():
+    source = schedule()
+    wanted = plan.target_properties(source, TGT_WS, enable=False)
+    item = plan.plan_schedule(source, None, wanted, [], TGT_WS, source_live=source)
+    assert (item["action"], item["source_action"]) == ("create", plan.SOURCE_DONE)
+    assert item["source_reason"] == "disabled in the target (enable_target is false): left as it is in the source"
+
+
 def test_outcome_lists():
     a, b, c, d, e = (schedule(n) for n in "abcde")
     items = [
