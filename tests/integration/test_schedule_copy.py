@@ -103,6 +103,9 @@ def test_copy_disable_rerun_check_drift(emulator, run_playbook, pair):
     assert planned["not_copied"] == [{"name": "gpu-weekly",
                                       "reason": "compute 'gpu-cluster' does not exist in %s" % s.name}]
     assert names(planned["disabled_in_source"]) == ["nightly"] and planned["source_not_disabled"] == []
+    # --diff: the schedules in the target, before and after (the one not copied in neither)
+    assert "+schedule:nightly" in check.stdout and "+schedule:paused" in check.stdout, check.stdout
+    assert "schedule:gpu-weekly" not in check.stdout
 
     apply = run_playbook(COPY, {"sched": sides(pair)})
     assert apply.rc == 0 and apply.changed == 1, apply

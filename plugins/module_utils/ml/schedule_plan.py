@@ -216,7 +216,9 @@ def plan_schedule(source, current, wanted, missing, target_ws_id, source_live=No
     says what happens in the source (``source_step``)."""
     name = source["name"]
     target_id = "%s/schedules/%s" % (target_ws_id.rstrip("/"), name)
-    item = dict(key=schedule_key(name), name=name, source_id=source["id"], target_id=target_id, changes=[])
+    # in_target: what --diff lists as the target's before the run (a schedule not copied is not there)
+    item = dict(key=schedule_key(name), name=name, source_id=source["id"], target_id=target_id, changes=[],
+                in_target=current is not None)
     if missing:
         ws = target_ws_id.rstrip("/").rsplit("/", 1)[-1]
         item.update(action="not_copied",

@@ -132,6 +132,7 @@ def test_create_and_disable_in_source():
     source = schedule()
     item = item_for(source, source_live=source)
     assert item["key"] == "schedule:nightly" and item["action"] == "create"
+    assert item["in_target"] is False
     assert item["target_id"] == TGT_WS + "/schedules/nightly" and item["source_id"] == source["id"]
     assert (item["source_action"], item["source_reason"]) == (plan.DISABLE, "enabled in the source")
 
@@ -147,6 +148,7 @@ def test_unchanged_target_source_still_enabled_is_a_disable():
     source = schedule()
     item = item_for(source, target_copy(source), source_live=source)
     assert (item["action"], item["source_action"]) == ("disable_source", plan.DISABLE)
+    assert item["in_target"] is True
 
 
 def test_update_lists_the_changes():
@@ -163,6 +165,7 @@ def test_missing_reference_is_not_copied_and_left_enabled_in_source():
     item = item_for(source, None, missing, source_live=source)
     assert item["action"] == "not_copied"
     assert item["reason"] == "compute 'cpu-cluster' does not exist in ws-b"
+    assert item["in_target"] is False
     assert item["source_action"] == plan.SOURCE_DONE
 
 
