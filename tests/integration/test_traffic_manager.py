@@ -1,10 +1,15 @@
 """traffic_manager_profile and traffic_manager_profile_info against the emulator: check mode on nothing, create,
 rerun without change, an endpoint disabled/enabled (predicted, applied, read back through the SDK), a drift put back
 without losing what the module does not manage, info, bad input (a profile that fronts something else, a bad status,
-a duplicate priority, a taken DNS name: one clear line, nothing changed), delete twice."""
+a duplicate priority, a taken DNS name: one clear line, nothing changed), delete twice; the provision role's profiles
+follow the active side (a re-run after a failover keeps clients on the secondary) and its pre-flight checks the key."""
+
+import sys
+from pathlib import Path
 
 import pytest
 from azure.core.exceptions import ResourceNotFoundError
+from azure.mgmt.machinelearningservices import MachineLearningServicesMgmtClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 from azure.mgmt.trafficmanager import TrafficManagerManagementClient
 
@@ -178,3 +183,72 @@ def test_bad_input_changes_nothing(case, check, emulator, run_playbook, foreign)
     assert "\n" not in msg and "Traceback" not in msg
     assert emulator.state() == before
     assert emulator.endpoint["client_secret"] not in run.stdout + run.stderr
+
+
+# --- the provision role ----------------------------------------------------------------------------------------------
+
+PROVISION = str(Path(__file__).resolve().parents[2] / "playbooks" / "provision.yml")
+TM_PAIR = dict(name="tmprov", primary_region="eastus", secondary_region="westus",
+               modes={"inference": "hot/warm", "training": "hot/cold"}, traffic_manager=dict(endpoints=["score"]))
+STATE = "amlops.bcdr.state."
+
+
+def inventory(pair):
+    return {"dr_pairs": {"vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable},
+                         "hosts": {pair["name"]: {"bcdr_pair": pair}}}}
+
+
+def claim_secondary(emulator, pair):
+    """Both workspaces carry a failover's claim: the secondary active at epoch 1."""
+    ml = emulator.client(MachineLearningServicesMgmtClient, "2024-04-01")
+    for region in (pair["primary_region"], pair["secondary_region"]):
+        group, name = "rg-%s-%s" % (pair["name"], region), "mlw-%s-%s" % (pair["name"], region)
+        tags = dict(ml.workspaces.get(group, name).tags or {})
+        tags.update({STATE + "active": "secondary", STATE + "epoch": "1", STATE + "switched_at": "2026-11-30T09:00:00Z"})
+        ml.workspaces.begin_update(group, name, {"tags": tags}).result()
+
+
+def test_provision_follows_the_active_side(emulator, run_playbook):
+    first = run_playbook(PROVISION, inventory=inventory(TM_PAIR))
+    assert first.rc == 0, first
+    group, name = "rg-tmprov-shared", "tm-tmprov-score"
+    profile = tm_client(emulator).profiles.get(group, name)
+    assert profile.dns_config.fqdn == "tm-tmprov-score.trafficmanager.net"
+    assert dict((e.name, (e.target, e.priority, e.endpoint_status)) for e in profile.endpoints) == {
+        "primary": ("score.eastus.inference.ml.azure.com", 1, "Enabled"),
+        "secondary": ("score.westus.inference.ml.azure.com", 2, "Disabled"),  # hot/warm: the standby does not serve
+    }
+    assert profile.tags["amlops.bcdr.pair"] == "tmprov"
+
+    # After a failover (the markers say secondary), a provision re-run keeps clients on the secondary.
+    claim_secondary(emulator, TM_PAIR)
+    again = run_playbook(PROVISION, inventory=inventory(TM_PAIR))
+    assert again.rc == 0, again
+    (item,) = again.task("amlops.bcdr.provision : Traffic Manager profiles")["result"]["results"]
+    assert item["changes"] == {"endpoints.primary.status": ["Enabled", "Disabled"],
+                               "endpoints.secondary.status": ["Disabled", "Enabled"]}
+    assert statuses_in(emulator, group, name) == dict(primary="Disabled", secondary="Enabled")
+    third = run_playbook(PROVISION, inventory=inventory(TM_PAIR))
+    assert third.rc == 0 and third.changed == 0, third
+
+
+def statuses_in(emulator, group, name):
+    return dict((e.name, e.endpoint_status) for e in tm_client(emulator).profiles.get(group, name).endpoints)
+
+
+def test_provision_preflight_refuses_a_bad_key(emulator, run_playbook):
+    before = emulator.state()
+    bad = dict(TM_PAIR, name="tmbad", traffic_manager=dict(endpoints=["9lives", "score"], resource_group="rg?"))
+    run = run_playbook(PROVISION, inventory=inventory(bad))
+    assert run.rc != 0, run
+    msg = run.task("amlops.bcdr.provision : Check the pair's input")["result"]["msg"]
+    assert msg == ("traffic_manager.endpoints[0]: '9lives' is not an online endpoint name (3 to 32 letters, digits and "
+                   "'-', starting with a letter, ending with a letter or digit); traffic_manager.resource_group: 'rg?' "
+                   "is not a valid resource group name: 1 to 90 letters, digits, '-', '_', '.', '(' and ')', not ending "
+                   "with '.'"), msg
+    # a key the role does not know stops at the role's argument check
+    unknown = run_playbook(PROVISION, inventory=inventory(dict(bad, traffic_manager=dict(endpoints=["score"], zone="x"))))
+    assert unknown.rc != 0, unknown
+    (failed,) = unknown.failed
+    assert "zone" in failed["result"]["msg"] and "traffic_manager" in failed["result"]["msg"], failed["result"]["msg"]
+    assert emulator.state() == before
