@@ -161,12 +161,14 @@ def _label(destination):
     return destination
 
 
-def dr_failover_report(report, steps, started, finished_at, demote_failures=None, hook_failures=None, human=None):
+def dr_failover_report(report, steps, started, finished_at, demote_failures=None, hook_failures=None, human=None,
+                       workloads=None, workload_failures=None):
     """Fill the plan's report skeleton with what the run did (``failover_plan.fill_report``).
 
     ``steps``: ``{step, role, status, detail, at}`` in the order they ended; ``started``: POSIX seconds
     the run started; ``finished_at``: ISO-8601 UTC; ``human``: more lines for a human; ``demote_failures``: ``{role, reason, claim}`` for a
-    demotion that did not go through; ``hook_failures``: ``{hook, msg}``."""
+    demotion that did not go through; ``hook_failures``: ``{hook, msg}``; ``workloads``: the workloads step's outcome
+    (``dr_workload_report``), ``workload_failures``: ``{task, msg}`` of what did not go through there."""
     skipped, human = [], list(human or [])
     for failure in demote_failures or []:
         entry, todo = fp.demote_skipped(failure["role"], failure.get("reason") or "no answer",
@@ -178,6 +180,12 @@ def dr_failover_report(report, steps, started, finished_at, demote_failures=None
     report = fp.fill_report(dict(report), [dict(s) for s in steps], started, _now(finished_at),
                             skipped=skipped, human=human)
     report["hook_failures"] = [dict(f) for f in hook_failures or []]
+    if workloads is not None:
+        fp.add_workloads(report, workloads, failures=workload_failures)
+    elif workload_failures:
+        for failure in workload_failures:
+            report["human"].append("workloads: %s failed (%s): do it by hand" % (failure.get("task"), failure.get("msg")))
+    report["workload_failures"] = [dict(f) for f in workload_failures or []]
     return report
 
 

@@ -48,16 +48,25 @@ def dr_workload_failover(facts):
     return _run("dr_workload_failover", wp.failover_plan, facts)
 
 
-def dr_workload_report(plan, target_endpoints, seconds=None, jobs=None):
-    """The failover report's ``endpoints`` rows and ``jobs`` outcome."""
+def dr_workload_report(plan, target_endpoints, seconds=None, jobs=None, schedules=None, profiles=None):
+    """What the failover report keeps of the workloads: ``endpoints`` rows, ``jobs``, ``schedules``, ``clusters``,
+    ``traffic_manager``, ``source``, ``notes`` (``workload_plan.workloads_report``)."""
     if not isinstance(plan, dict):
         raise AnsibleFilterError("dr_workload_report expects the plan dr_workload_failover returned")
-    return dict(endpoints=_run("dr_workload_report", wp.report_rows, plan, target_endpoints, seconds=seconds),
-                jobs=wp.jobs_report(jobs, plan) if jobs is not None else None)
+    return _run("dr_workload_report", wp.workloads_report, plan, target_endpoints, seconds=seconds, jobs=jobs,
+                schedules=schedules, profiles=profiles)
+
+
+def dr_workload_outcome(plan, snapshot, endpoints=None, deployments=None, traffic=None, standby=None):
+    """The sync's workloads step as the sync report counts a copy module's result (``workload_plan.sync_outcome``)."""
+    if not isinstance(plan, dict):
+        raise AnsibleFilterError("dr_workload_outcome expects the plan dr_workload_sync returned")
+    return wp.sync_outcome(plan, snapshot, endpoints=endpoints, deployments=deployments, traffic=traffic,
+                           standby=standby)
 
 
 class FilterModule(object):
     def filters(self):
         return {"dr_workload_errors": dr_workload_errors, "dr_workload_sync": dr_workload_sync,
                 "dr_workload_snapshot": dr_workload_snapshot, "dr_workload_failover": dr_workload_failover,
-                "dr_workload_report": dr_workload_report}
+                "dr_workload_report": dr_workload_report, "dr_workload_outcome": dr_workload_outcome}

@@ -308,6 +308,41 @@ def finish_report(report, finished_at):
     return report
 
 
+RESUBMIT_TODO = "resubmit in the %s workspace the jobs that were running in the %s workspace"
+
+
+def add_workloads(report, workloads, failures=None):
+    """The workloads step's outcome (``workload_plan.workloads_report``) in the report: ``endpoints`` (a row per
+    endpoint: action, provisioning state, scoring URI, seconds), ``jobs`` ({resubmitted, not_resubmitted with
+    reasons}) and ``workloads`` (clusters, schedules, Traffic Manager, where the endpoints were read from);
+    what a human still has to do follows from it (the jobs were resubmitted: no line asks for it any more)."""
+    report["endpoints"] = [dict(r) for r in workloads.get("endpoints") or []]
+    report["jobs"] = dict(workloads["jobs"]) if workloads.get("jobs") is not None else None
+    report["workloads"] = dict((k, workloads.get(k)) for k in ("source", "clusters", "schedules", "traffic_manager",
+                                                               "notes"))
+    human = report["human"]
+    if report["jobs"] is not None and not report["jobs"].get("error"):
+        human[:] = [h for h in human if not h.startswith("resubmit in the ")]
+    for job in (report["jobs"] or {}).get("not_resubmitted") or []:
+        human.append("job %s was not resubmitted in the %s workspace: %s" % (job.get("name"), report["target"],
+                                                                             job.get("reason")))
+    for row in report["endpoints"]:
+        if row.get("provisioning_state") != "Succeeded":
+            human.append("endpoint %s in the %s workspace is %s after the failover (%s): check it"
+                         % (row["endpoint"], report["target"], row.get("provisioning_state"), row.get("action")))
+    schedules = workloads.get("schedules") or {}
+    for name in schedules.get("source_not_disabled") or []:
+        human.append("schedule %s is still enabled in the old active workspace (it did not answer): disable it there "
+                     "when it recovers, or it fires in both regions" % name)
+    for entry in schedules.get("not_copied") or []:
+        human.append("schedule %s was not copied: %s" % (entry.get("name"), entry.get("reason")))
+    for note in workloads.get("notes") or []:
+        human.append(note)
+    for failure in failures or []:
+        human.append("workloads: %s failed (%s): do it by hand" % (failure.get("task"), failure.get("msg")))
+    return report
+
+
 def fill_report(report, steps, started, finished_at, skipped=None, human=None):
     """Fill the skeleton from what the run did. ``steps``: in the order they ended, each
     ``{step, role, status, detail, at}`` (``at``: POSIX seconds when it ended; its seconds are counted
@@ -375,6 +410,16 @@ def summary_lines(report):
             "%.1f" % entry["seconds"] if entry.get("seconds") is not None else "-", entry.get("detail") or ""))
     for entry in report["skipped"]:
         lines.append("skipped %s (%s): %s" % (entry["step"], entry.get("role"), entry["reason"]))
+    for row in report.get("endpoints") or []:
+        lines.append("  endpoint %-24s %-8s %-10s %7ss  %s" % (
+            row["endpoint"], row["action"], row.get("provisioning_state"),
+            "%.1f" % row["seconds"] if row.get("seconds") is not None else "-", row.get("scoring_uri") or ""))
+    jobs = report.get("jobs")
+    if jobs is not None:
+        lines.append("jobs resubmitted: %s; already: %s; not resubmitted: %s" % (
+            ", ".join(jobs.get("resubmitted") or []) or "none", ", ".join(jobs.get("unchanged") or []) or "none",
+            ", ".join("%s (%s)" % (j.get("name"), j.get("reason")) for j in jobs.get("not_resubmitted") or [])
+            or "none"))
     for line in report["human"]:
         lines.append("to do: %s" % line)
     if report.get("seconds_wall") is not None:

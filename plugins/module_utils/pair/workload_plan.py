@@ -267,8 +267,8 @@ def failover_plan(facts):
     """What the failover does to the workloads in the target, after the switch.
 
     ``facts``: ``modes`` ({inference, training}), ``target_workspace`` (ID or dict), ``snapshot`` (the content
-    the last sync wrote to the target, or None), ``live`` (what the old active answered: {endpoints, jobs,
-    schedules}, or None when it did not answer), ``target_endpoints`` (the target's endpoints now, or None:
+    the last sync wrote to the target, or None), ``live`` (what the old active answered: {endpoints}, or None
+    when it did not answer), ``target_endpoints`` (the target's endpoints now, or None:
     not read), ``clusters`` (the target's clusters in the layout with the target active),
     ``standby_instance_count``.
 
@@ -334,11 +334,12 @@ def failover_plan(facts):
                                       deployments=[d["name"] for d in changes]))
 
     plan["clusters"] = cluster_plan(facts.get("clusters"), modes["training"])
-    from_snapshot = live is None or live.get("jobs") is None
+    # The old active answered: aml_job_copy and aml_schedule_copy read it themselves (and disable its
+    # schedules); else they take the snapshot's lists.
+    from_snapshot = live is None
     plan["jobs_source"] = "snapshot" if from_snapshot else "live"
     plan["jobs"] = list((snapshot or {}).get("jobs") or []) if from_snapshot else None
-    plan["schedules"] = list((snapshot or {}).get("schedules") or []) \
-        if (live is None or live.get("schedules") is None) else None
+    plan["schedules"] = list((snapshot or {}).get("schedules") or []) if from_snapshot else None
     return plan
 
 
@@ -380,6 +381,32 @@ def report_rows(plan, target_endpoints, seconds=None):
     return rows
 
 
+def schedules_report(copy_result):
+    """aml_schedule_copy's result -> the names per outcome, and why a schedule was not copied."""
+    result = copy_result or {}
+    names = dict((key, [i.get("name") for i in result.get(key) or []])
+                 for key in ("created", "updated", "unchanged", "disabled_in_source", "source_not_disabled"))
+    names["not_copied"] = [dict(name=i.get("name"), reason=i.get("reason")) for i in result.get("not_copied") or []]
+    names["error"] = result.get("msg") if result.get("failed") else None
+    return names
+
+
+def workloads_report(plan, target_endpoints, seconds=None, jobs=None, schedules=None, profiles=None):
+    """What the failover report keeps of the workloads step: ``endpoints`` (``report_rows``), ``jobs``
+    (``jobs_report``), ``schedules``, ``clusters`` ({name, action, max_nodes}), ``traffic_manager`` (each
+    profile's endpoint statuses), ``source`` and ``notes``."""
+    return dict(
+        source=plan.get("source"), notes=list(plan.get("notes") or []),
+        endpoints=report_rows(plan, target_endpoints, seconds=seconds),
+        jobs=jobs_report(jobs, plan) if jobs is not None else None,
+        schedules=schedules_report(schedules) if schedules is not None else None,
+        clusters=[dict(name=c.get("name"), action=c.get("action"), max_nodes=c.get("max_nodes"))
+                  for c in plan.get("clusters") or []],
+        traffic_manager=[dict(name=p.get("name"), endpoints=dict((e.get("name"), e.get("status"))
+                                                                 for e in p.get("endpoints") or []))
+                         for p in profiles or []])
+
+
 def jobs_report(copy_result, plan=None):
     """aml_job_copy's result -> ``{source, resubmitted: [names], unchanged: [names], not_resubmitted:
     [{name, reason}]}`` (conflicts are not resubmitted: listed with why)."""
@@ -388,9 +415,52 @@ def jobs_report(copy_result, plan=None):
     not_resubmitted += [dict(name=i.get("name"), reason=i.get("reason") or "a job of that name is already in the "
                              "target and was not resubmitted from the source")
                         for i in result.get("conflicts") or []]
+    not_resubmitted += [dict(name=i.get("name"), reason="the submission failed: %s" % i.get("error"))
+                        for i in result.get("failed_items") or []]
     if result.get("failed") and result.get("msg") and not not_resubmitted:
         not_resubmitted.append(dict(name=None, reason=result["msg"]))
     return dict(source=(plan or {}).get("jobs_source"),
                 resubmitted=[i.get("name") for i in result.get("resubmitted") or []],
                 unchanged=[i.get("name") for i in result.get("unchanged") or []],
                 not_resubmitted=not_resubmitted)
+
+
+def sync_outcome(plan, snapshot, endpoints=None, deployments=None, traffic=None, standby=None):
+    """The sync's workloads step as the sync report counts a copy module's result: ``copied`` (what was
+    written: the snapshot, endpoints, deployments, traffic), ``unchanged``, ``failed_items`` (a deployment
+    whose write failed or that ended ``Failed`` in the standby), ``summary`` and ``covered`` (endpoints and
+    deployments in step, plus the snapshot). Each argument but ``plan``/``standby`` is a registered result
+    (a loop's ``results`` for the three lists); ``standby``: the standby's endpoints after the wait, or None."""
+    out = dict(copied=[], unchanged=[], failed_items=[])
+
+    def add(key, result):
+        result = result or {}
+        if result.get("failed"):
+            out["failed_items"].append(dict(key=key, error=result.get("msg") or "failed"))
+        elif result.get("changed"):
+            out["copied"].append(dict(key=key))
+        elif not result.get("skipped"):
+            out["unchanged"].append(dict(key=key))
+
+    add("snapshot workloads", snapshot)
+    for result in endpoints or []:
+        add("endpoint %s" % (result.get("item") or {}).get("name"), result)
+    for result in deployments or []:
+        item = result.get("item") or {}
+        add("deployment %s/%s" % (item.get("endpoint"), item.get("name")), result)
+    for result in traffic or []:
+        item = result.get("item") or {}
+        add("traffic %s" % item.get("name"), result)
+    if standby is not None:
+        there = _by_name(standby)
+        for args in plan.get("deployments") or []:
+            deployment = _by_name((there.get(args["endpoint"]) or {}).get("deployments")).get(args["name"]) or {}
+            if deployment.get("provisioning_state") in ("Failed", "Canceled"):
+                out["failed_items"].append(dict(key="deployment %s/%s" % (args["endpoint"], args["name"]),
+                                                error="its provisioning state in the standby is %s"
+                                                % deployment["provisioning_state"]))
+    out["summary"] = dict(failed=len(out["failed_items"]), copied=len(out["copied"]), unchanged=len(out["unchanged"]))
+    # what the RPO record says the sync covered: endpoints and deployments in step, and the snapshot
+    out["containers"] = dict(selected=len(plan.get("endpoints") or []) + len(plan.get("deployments") or []) + 1)
+    out["workloads"] = out["copied"] + out["unchanged"] + out["failed_items"]
+    return out

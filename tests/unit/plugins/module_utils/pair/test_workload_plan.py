@@ -177,7 +177,7 @@ def test_hot_cold_failover_creates_endpoints_and_deployments_from_the_snapshot()
 
 
 def test_the_old_actives_live_state_wins_over_the_snapshot_when_it_answered():
-    live = dict(endpoints=[endpoint(counts=(("blue", 5),), traffic={"blue": 100})], jobs=[], schedules=[])
+    live = dict(endpoints=[endpoint(counts=(("blue", 5),), traffic={"blue": 100})])
     plan = wp.failover_plan(facts("hot/warm", [standby((("blue", 1), ("green", 1)))], live=live))
     assert plan["source"] == "live"
     assert [(d["name"], d["instance_count"]) for d in plan["deployments"]] == [("blue", 5)]
@@ -279,7 +279,9 @@ def test_report_rows_and_jobs():
     assert wp.report_rows(plan, [])[0]["provisioning_state"] == "Missing"
     jobs = wp.jobs_report(dict(resubmitted=[dict(name="train-1", source_id="x", target_id="y", status="Running")],
                                unchanged=[], not_resubmitted=[dict(name="gpu-job", reason="compute gpu is missing")],
-                               conflicts=[dict(name="train-9", reason="a job named train-9 exists")]), plan)
+                               conflicts=[dict(name="train-9", reason="a job named train-9 exists")],
+                               failed_items=[dict(name="train-3", error="quota")]), plan)
     assert jobs == dict(source="snapshot", resubmitted=["train-1"], unchanged=[],
                         not_resubmitted=[dict(name="gpu-job", reason="compute gpu is missing"),
-                                         dict(name="train-9", reason="a job named train-9 exists")])
+                                         dict(name="train-9", reason="a job named train-9 exists"),
+                                         dict(name="train-3", reason="the submission failed: quota")])
