@@ -37,6 +37,7 @@ def good_pair():
                                vm_priority="Dedicated", resource_class="training")],
         role_assignments=[dict(principal_id=GUID, principal_type="Group", role="AzureML Data Scientist",
                                scope="workspace")],
+        traffic_manager=dict(endpoints=["score"], resource_group="rg-dns"),
     )
 
 
@@ -112,6 +113,9 @@ BAD = {
     "provision_pair.role_assignments[].principal_type": "Robot",
     "provision_pair.role_assignments[].role": "AzureML Superhero",
     "provision_pair.role_assignments[].scope": "galaxy",
+    "provision_pair.traffic_manager": "score",
+    "provision_pair.traffic_manager.endpoints": ["9lives"],
+    "provision_pair.traffic_manager.resource_group": "rg/x",
     "provision_wait_timeout": -1,
 }
 # Keys whose bad values only the role's argument spec can refuse (Ansible's type conversion), and why.
