@@ -110,6 +110,8 @@ options:
       - Without it such a profile counts as one that fronts something else, and the module fails without a change.
     type: bool
     default: false
+requirements:
+  - azure-mgmt-trafficmanager >= 1.1.0
 extends_documentation_fragment:
   - amlops.bcdr.azure_auth
   - amlops.bcdr.azure_resource.TAGS

@@ -23,6 +23,8 @@ options:
   resource_group:
     description: Resource group of the profiles. Unset (and no O(name)), the whole subscription.
     type: str
+requirements:
+  - azure-mgmt-trafficmanager >= 1.1.0
 extends_documentation_fragment:
   - amlops.bcdr.azure_auth
   - amlops.bcdr.azure_resource.READ_ONLY

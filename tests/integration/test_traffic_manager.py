@@ -96,7 +96,9 @@ def test_lifecycle(emulator, run_playbook, group):
     # Drift: someone re-enabled the primary and shortened the probe interval. The module puts the status and the TTL
     # back and keeps what it does not manage (the interval).
     client = tm_client(emulator)
-    raw = client.profiles.get(GROUP, NAME).as_dict()
+    got = client.profiles.get(GROUP, NAME)
+    # REST JSON from either SDK generation (1.x msrest models, 2.x typespec models)
+    raw = got.serialize(keep_readonly=True) if hasattr(got, "serialize") else got.as_dict()
     raw["properties"]["dnsConfig"]["ttl"] = 300
     raw["properties"]["dnsConfig"].pop("fqdn", None)
     raw["properties"]["monitorConfig"]["intervalInSeconds"] = 10

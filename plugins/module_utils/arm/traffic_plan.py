@@ -262,7 +262,7 @@ def plan_profile(desired, current, state="present", name=None):
         return dict(action="none" if current is None else "delete", changes={}, after=None, patch={})
     name = name or (current or {}).get("name") or desired["relative_name"]
     if current is None:
-        endpoints, _ = plan_endpoints(dict(desired, endpoints=desired["endpoints"] or []), [], name)
+        endpoints = plan_endpoints(dict(desired, endpoints=desired["endpoints"] or []), [], name)[0]
         _priority_clashes(endpoints, desired["routing_method"], name)
         after = dict(relative_name=desired["relative_name"],
                      fqdn="%s.%s" % (desired["relative_name"].lower(), DNS_SUFFIX),
@@ -384,6 +384,6 @@ def pair_traffic_manager_errors(pair, layout=None):
                                         "primary")
     for index, profile in enumerate(profiles):
         for error in input_errors(profile):
-            option, _, rest = error.partition(":")
+            option, rest = error.split(":", 1) if ":" in error else (error, "")
             errors.append("traffic_manager.endpoints[%d] (profile %s, %s):%s" % (index, profile["name"], option, rest))
     return errors

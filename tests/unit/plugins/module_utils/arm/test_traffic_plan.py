@@ -283,3 +283,16 @@ def test_pair_key_preflight():
         "traffic_manager.endpoints[3]: '%s' is not an online endpoint name (3 to 32 letters, digits and '-', "
         "starting with a letter, ending with a letter or digit)" % ("x" * 33),
     ]
+
+
+def test_pair_preflight_runs_the_module_checks_on_each_profile():
+    # a pair name the pair's own check refuses (too long) would also make a profile name Azure refuses
+    layout = dict(LAYOUT, pair="p" * 60)
+    errors = tp.pair_traffic_manager_errors(dict(traffic_manager=dict(endpoints=["score"])), layout)
+    name = "tm-%s-score" % ("p" * 60)
+    assert errors == [
+        "traffic_manager.endpoints[0] (profile %s, name): '%s' is not a valid Traffic Manager profile name (1 to 63 "
+        "letters, digits, '-' and '.', starting and ending with a letter or digit)" % (name, name),
+        "traffic_manager.endpoints[0] (profile %s, relative_name): '%s' is not a valid DNS name (labels of letters, "
+        "digits and '-', joined by '.'; it becomes <relative_name>.trafficmanager.net)" % (name, name),
+    ]
