@@ -23,6 +23,9 @@ description:
     before any change; a missing one fails naming the option, with nothing changed.
   - O(instance_type) cannot change once the deployment exists; asking for another fails before any change.
   - A deployment that gets traffic cannot be deleted; move its traffic first.
+  - With O(wait=true), a deployment that needs no change but is still provisioning (an earlier run with
+    O(wait=false)) is waited for, bounded by O(wait_timeout); a deployment whose provisioning failed is
+    written again.
   - Calls Microsoft.MachineLearningServices api-version 2024-04-01.
 options:
   name:
@@ -72,6 +75,7 @@ extends_documentation_fragment:
   - amlops.bcdr.azure_auth
   - amlops.bcdr.azure_resource.IN_WORKSPACE
   - amlops.bcdr.azure_wait
+  - amlops.bcdr.azure_requests
 author:
   - amlops.bcdr maintainers (@amlops)
 """
@@ -191,10 +195,17 @@ from ansible_collections.amlops.bcdr.plugins.module_utils.core.module import (
     AzureModule,
     resource_argument_spec,
 )
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import Resource, run_resource
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import (
+    Resource,
+    collection_clients,
+    request_argument_spec,
+    request_errors,
+    run_resource,
+)
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml.endpoint_plan import (
     DEPLOYMENT_TYPE,
     REFERENCE_FIELDS,
+    TRANSITIONAL,
     PlanError,
     deployment_input_errors,
     environment_variables,
@@ -205,6 +216,16 @@ from ansible_collections.amlops.bcdr.plugins.module_utils.ml.endpoint_plan impor
 )
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml import endpoint_service as service
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml import workspace_service
+
+
+class BoundedModule(AzureModule):
+    """Clients bounded by the ``timeout``/``retries`` options (the failover scales down a region that may hang)."""
+
+    @property
+    def clients(self):
+        if self._clients is None:
+            self._clients = collection_clients(self)
+        return self._clients
 
 
 class OnlineDeployment(Resource):
@@ -271,6 +292,11 @@ class OnlineDeployment(Resource):
             if service.asset_exists(clients, ref) is False:
                 raise PlanError("%s: %s was not found in workspace '%s' (%s)" % (
                     option, reference_label(ref), ref["owner"], ref["value"]))
+        if (plan["action"] == "none" and current is not None and params.get("wait")
+                and not self.module.check_mode and current.get("provisioning_state") in TRANSITIONAL):
+            # an earlier run (wait: false, or a wait that ran out) left it provisioning: wait as a write would
+            plan["after"] = self._with_place(service.wait_deployment(
+                clients, self.group, self.workspace, self.endpoint, self.name, params["wait_timeout"]))
         return plan
 
     def create(self, clients, plan, wait):
@@ -295,7 +321,7 @@ class OnlineDeployment(Resource):
 
 
 def main():
-    module = AzureModule(argument_spec=resource_argument_spec(
+    module = BoundedModule(argument_spec=resource_argument_spec(
         common=WORKSPACE_CHILD_OPTIONS + ("tags",),
         endpoint=dict(type="str", required=True),
         model=dict(type="str"),
@@ -306,8 +332,8 @@ def main():
         instance_count=dict(type="int"),
         environment_variables=dict(type="dict"),
         description=dict(type="str"),
-    ))
-    run_resource(module, OnlineDeployment(module), validators=[deployment_input_errors])
+        **request_argument_spec()))
+    run_resource(module, OnlineDeployment(module), validators=[deployment_input_errors, request_errors])
 
 
 if __name__ == "__main__":

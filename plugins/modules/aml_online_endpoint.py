@@ -42,7 +42,8 @@ options:
     description:
       - Share of the live traffic per deployment name, in whole percent summing to 100 (or all 0). A
         deployment left out gets none.
-      - Unset keeps the current split. Every name must be a deployment of this endpoint.
+      - Unset keeps the current split. Every name must be a deployment of this endpoint (in check mode, a
+        missing one is taken as planned by an earlier task, with a warning).
     type: dict
   wait_timeout:
     default: 600
@@ -222,7 +223,13 @@ class OnlineEndpoint(Resource):
         desired = dict(name=self.name, location=self.location, auth_mode=self.params.get("auth_mode"),
                        description=self.params.get("description"), tags=self.params.get("tags"),
                        traffic=self.params.get("traffic"))
-        return plan_endpoint(desired, current, self.state, deployments)
+        plan = plan_endpoint(desired, current, self.state, deployments, planned_ok=self.module.check_mode)
+        if plan["unverified"]:
+            # check mode of a play that creates the deployments in an earlier task: they are only planned
+            self.module.warn("traffic: endpoint '%s' has no deployment %s yet; check mode takes them as planned by "
+                             "an earlier task (a real run refuses them before any change)"
+                             % (self.name, ", ".join("'%s'" % u for u in plan["unverified"])))
+        return plan
 
     def create(self, clients, plan, wait):
         return self._with_place(service.put_endpoint(clients, self.group, self.workspace, self.name, plan["after"],

@@ -76,8 +76,10 @@ def result(run, name):
     return run.task(name)["result"]
 
 
-def ensure_blue(run_playbook, ws):
-    """The endpoint and its blue deployment as the first test makes them (other tests start from there)."""
+@pytest.fixture(scope="module")
+def blue(run_playbook, ws):
+    """The endpoint and its blue deployment as the first test makes them; each test that changes them puts
+    them back (one instance), so that any test can run alone."""
     assert endpoint_run(run_playbook, ep_args(ws)).rc == 0
     assert deployment_run(run_playbook, dep_args(ws)).rc == 0
 
@@ -133,13 +135,14 @@ def test_create_check_then_apply_then_no_change(emulator, run_playbook, ws):
     assert settled(emulator.state()) == settled_before
 
 
-def test_scale_predicted_then_applied_alone(emulator, run_playbook, ws):
-    ensure_blue(run_playbook, ws)
+def test_scale_predicted_then_applied_alone(emulator, run_playbook, ws, blue):
     more = dep_args(ws, instance_count=3)
     before = emulator.state()
     check = deployment_run(run_playbook, more, check=True, diff=True)
     assert check.rc == 0, check
     assert result(check, "Deployment")["changes"] == {"instance_count": [1, 3]}
+    diff = result(check, "Deployment")["diff"]
+    assert (diff["before"]["instance_count"], diff["after"]["instance_count"]) == (1, 3)
     assert emulator.state() == before
 
     apply = deployment_run(run_playbook, more)
@@ -160,10 +163,16 @@ def test_scale_predicted_then_applied_alone(emulator, run_playbook, ws):
     assert deployment_run(run_playbook, dep_args(ws)).changed == 1  # back to 1 for the other tests
 
 
-def test_traffic_set_kept_and_unknown_deployment_refused(emulator, run_playbook, ws):
-    ensure_blue(run_playbook, ws)
+def test_traffic_set_kept_and_unknown_deployment_refused(emulator, run_playbook, ws, blue):
+    before = emulator.state()
+    check = endpoint_run(run_playbook, ep_args(ws, traffic={DEPLOYMENT: 100}), check=True, diff=True)
+    assert check.rc == 0 and check.changed == 1, check
+    assert result(check, "Endpoint")["changes"] == {"traffic": [{}, {DEPLOYMENT: 100}]}
+    assert emulator.state() == before
     run = endpoint_run(run_playbook, ep_args(ws, traffic={DEPLOYMENT: 100}), diff=True)
     assert run.rc == 0, run
+    diff = result(run, "Endpoint")["diff"]
+    assert (diff["before"]["traffic"], diff["after"]["traffic"]) == ({}, {DEPLOYMENT: 100})
     assert result(run, "Endpoint")["endpoint"]["traffic"] == {DEPLOYMENT: 100}
     assert endpoint_run(run_playbook, ep_args(ws, traffic={DEPLOYMENT: 100})).changed == 0
     assert endpoint_run(run_playbook, ep_args(ws)).changed == 0  # unset traffic keeps the split
@@ -176,10 +185,34 @@ def test_traffic_set_kept_and_unknown_deployment_refused(emulator, run_playbook,
     msg = one_line_failure(endpoint_run(run_playbook, ep_args(ws, traffic={DEPLOYMENT: 60})))
     assert msg.startswith("traffic: the shares must sum to 100"), msg
     assert emulator.state() == before
+    assert endpoint_run(run_playbook, ep_args(ws, traffic={})).changed == 1  # back to no traffic
 
 
-def test_info_lists_endpoints_with_deployments(emulator, run_playbook, ws):
-    ensure_blue(run_playbook, ws)
+def test_check_mode_with_the_endpoint_only_planned(emulator, run_playbook, ws, blue):
+    """--check of a failover that creates an endpoint and its deployment (hot/cold): the deployment is
+    predicted under the planned endpoint; its model is still checked."""
+    args = dep_args(ws, endpoint="oe-planned")
+    before = emulator.state()
+    check = deployment_run(run_playbook, args, check=True)
+    assert check.rc == 0 and check.changed == 1, check
+    predicted = result(check, "Deployment")["deployment"]
+    assert predicted["id"].endswith("/onlineEndpoints/oe-planned/deployments/%s" % DEPLOYMENT)
+    assert (predicted["location"], predicted["provisioning_state"]) == ("eastus", None)
+    msg = one_line_failure(deployment_run(run_playbook, dict(args, model="fraud:9"), check=True))
+    assert msg.startswith("model: version '9' of model 'fraud' was not found"), msg
+    # the traffic of the planned endpoint names the planned deployment: predicted, with a warning
+    traffic = endpoint_run(run_playbook, ep_args(ws, name="oe-planned", traffic={DEPLOYMENT: 100}), check=True)
+    assert traffic.rc == 0 and traffic.changed == 1, traffic
+    assert result(traffic, "Endpoint")["endpoint"]["traffic"] == {DEPLOYMENT: 100}
+    assert any("check mode takes them as planned" in w for w in result(traffic, "Endpoint")["warnings"])
+    assert emulator.state() == before
+    # a real run refuses the same split before any change
+    msg = one_line_failure(endpoint_run(run_playbook, ep_args(ws, name="oe-planned", traffic={DEPLOYMENT: 100})))
+    assert msg.startswith("traffic: endpoint 'oe-planned' has no deployment 'blue' (it has: none)"), msg
+    assert emulator.state() == before
+
+
+def test_info_lists_endpoints_with_deployments(emulator, run_playbook, ws, blue):
     run = run_playbook("online_endpoint_info.yml", {"oi": dict(workspace=ws.name, resource_group=ws.group)})
     assert run.rc == 0, run
     assert run.changed == 0
@@ -188,14 +221,12 @@ def test_info_lists_endpoints_with_deployments(emulator, run_playbook, ws):
     [deployment] = endpoint["deployments"]
     assert (deployment["name"], deployment["instance_type"], deployment["endpoint"]) == (DEPLOYMENT, VM, ENDPOINT)
     assert deployment["model"].endswith("/models/fraud/versions/1")
-    one = run_playbook("online_endpoint_info.yml", {"oi": dict(workspace=ws.name, resource_group=ws.group,
-                                                                 name=ENDPOINT)})
+    place = dict(workspace=ws.name, resource_group=ws.group)
+    one = run_playbook("online_endpoint_info.yml", {"oi": dict(place, name=ENDPOINT)})
     assert result(one, "Info")["endpoints"] == [endpoint]
-    none = run_playbook("online_endpoint_info.yml", {"oi": dict(workspace=ws.name, resource_group=ws.group,
-                                                                  name="oe-nothing")})
+    none = run_playbook("online_endpoint_info.yml", {"oi": dict(place, name="oe-nothing")})
     assert result(none, "Info")["endpoints"] == []
-    msg = one_line_failure(run_playbook("online_endpoint_info.yml", {"oi": dict(workspace="mlw-oe-nowhere",
-                                                                                  resource_group=ws.group)}))
+    msg = one_line_failure(run_playbook("online_endpoint_info.yml", {"oi": dict(place, workspace="mlw-oe-nowhere")}))
     assert msg.startswith("workspace: 'mlw-oe-nowhere' was not found"), msg
     assert "primaryKey" not in run.stdout and "primary_key" not in str(result(run, "Info"))
 
@@ -217,38 +248,44 @@ BAD_DEPLOYMENT = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(BAD_DEPLOYMENT))
-def test_bad_deployment_input_one_line_nothing_changed(emulator, run_playbook, ws, case):
-    ensure_blue(run_playbook, ws)
-    overrides, expected = BAD_DEPLOYMENT[case]
-    args = dict(dep_args(ws), **overrides)
-    args = {k: v for k, v in args.items() if v is not None}
+def test_bad_deployment_input_one_line_nothing_changed(emulator, run_playbook, ws, blue):
+    """Every case in one playbook run (a loop that carries on after each failure)."""
+    cases = []
+    for case in sorted(BAD_DEPLOYMENT):
+        args = dict(dep_args(ws), case=case, **BAD_DEPLOYMENT[case][0])
+        cases.append({k: v for k, v in args.items() if v is not None})
     before = emulator.state()
-    msg = one_line_failure(deployment_run(run_playbook, args))
-    assert msg.startswith(expected) or expected in msg, msg
+    run = run_playbook("online_deployment_cases.yml", {"cases": cases})
+    items = result(run, "Deployment cases")["results"]
+    assert [i["item"]["case"] for i in items] == sorted(BAD_DEPLOYMENT)
+    for item in items:
+        expected = BAD_DEPLOYMENT[item["item"]["case"]][1]
+        assert item.get("failed"), item
+        msg = item["msg"]
+        assert "\n" not in msg.strip() and "Traceback" not in msg, msg
+        assert msg.startswith(expected) or expected in msg, (item["item"]["case"], msg)
     assert emulator.state() == before
 
 
-def test_wait_is_bounded_by_wait_timeout(emulator, run_playbook, ws):
-    ensure_blue(run_playbook, ws)
-    emulator.set_faults(deployment_seconds=4)
+def test_wait_is_bounded_by_wait_timeout(emulator, run_playbook, ws, blue):
+    """A deployment slower than wait_timeout: one line naming the option; a rerun (no change) waits for the
+    provisioning the first run left running."""
+    emulator.set_faults(deployment_seconds=12)
     try:
         args = dep_args(ws, name="slow", wait_timeout=1)
         started = time.monotonic()
         msg = one_line_failure(deployment_run(run_playbook, args))
         assert "timed out after 1s waiting for online deployment slow" in msg and "wait_timeout" in msg, msg
         assert time.monotonic() - started < 30
+        again = deployment_run(run_playbook, dict(args, wait_timeout=60))
     finally:
         emulator.clear_faults()
-    time.sleep(4)  # the emulator finishes the operation the module stopped waiting for
-    again = deployment_run(run_playbook, dict(args, wait_timeout=60))
     assert again.rc == 0 and again.changed == 0, again
     assert result(again, "Deployment")["deployment"]["provisioning_state"] == "Succeeded"
     assert deployment_run(run_playbook, dict(args, state="absent")).changed == 1
 
 
-def test_mlclient_reads_the_endpoint_and_deployment(emulator, run_playbook, ws):
-    ensure_blue(run_playbook, ws)
+def test_mlclient_reads_the_endpoint_and_deployment(emulator, run_playbook, ws, blue):
     assert endpoint_run(run_playbook, ep_args(ws, traffic={DEPLOYMENT: 100})).rc == 0
     with patched_environ(emulator):
         client = ml_client(emulator, ws.group, ws.name)
@@ -263,8 +300,7 @@ def test_mlclient_reads_the_endpoint_and_deployment(emulator, run_playbook, ws):
         assert [d.name for d in client.online_deployments.list(ENDPOINT)] == [DEPLOYMENT]
 
 
-def test_delete_refused_with_traffic_then_deleted(emulator, run_playbook, ws):
-    ensure_blue(run_playbook, ws)
+def test_delete_refused_with_traffic_then_deleted(emulator, run_playbook, ws, blue):
     assert endpoint_run(run_playbook, ep_args(ws, traffic={DEPLOYMENT: 100})).rc == 0
     gone = dep_args(ws, state="absent")
     before = emulator.state()

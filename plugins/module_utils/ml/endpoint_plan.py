@@ -42,6 +42,9 @@ _REGISTRY_REF_RE = re.compile(
     r"(?:/versions/(?P<version>[^/]+)|/labels/(?P<label>[^/]+))$", re.IGNORECASE)
 _SHORT_REF_RE = re.compile(r"^(?P<name>[A-Za-z0-9_][A-Za-z0-9_.-]*):(?P<version>[A-Za-z0-9_.-]+)$")
 
+# Provisioning states of an operation still running (a deployment: Scaling too).
+TRANSITIONAL = ("Creating", "Updating", "Scaling", "Deleting")
+
 # Deployment fields a PUT rewrites; a change of the instance count alone is a scale PATCH (sku).
 SPEC_FIELDS = ("model", "environment", "code_id", "scoring_script", "environment_variables", "description", "tags")
 REFERENCE_FIELDS = ("model", "environment", "code_id")
@@ -240,21 +243,25 @@ def live_traffic(traffic):
     return dict((str(k).lower(), int(v)) for k, v in (traffic or {}).items() if int(v or 0) > 0)
 
 
-def plan_endpoint(desired, current, state="present", deployments=()):
+def plan_endpoint(desired, current, state="present", deployments=(), planned_ok=False):
     """Decide what to do with an online endpoint.
 
     ``desired``: name, location (the workspace's), auth_mode (option form), description, tags, traffic
     (None = keep). ``current``: the endpoint as read, or None. ``deployments``: names of the endpoint's
-    deployments (a traffic split may name only those).
-    Returns {action, changes, after} (``after`` the whole endpoint a PUT sends, predicted).
+    deployments (a traffic split may name only those). ``planned_ok`` (check mode): a deployment the
+    endpoint lacks may be planned by an earlier task; it is listed under ``unverified`` instead of refused.
+    Returns {action, changes, after, unverified} (``after`` the whole endpoint a PUT sends, predicted).
     """
     if state == "absent":
-        return dict(action="none" if current is None else "delete", changes={}, after=None)
+        return dict(action="none" if current is None else "delete", changes={}, after=None, unverified=[])
     traffic = desired.get("traffic")
+    unverified = []
     if traffic is not None:
         have = set(str(d).lower() for d in deployments)
         unknown = sorted(k for k in traffic if str(k).lower() not in have)
-        if unknown:
+        if unknown and planned_ok:
+            unverified = unknown
+        elif unknown:
             raise PlanError("traffic: endpoint '%s' has no deployment %s (it has: %s); create the deployment "
                             "first (amlops.bcdr.aml_online_deployment)" % (
                                 desired["name"], ", ".join("'%s'" % u for u in unknown),
@@ -264,7 +271,7 @@ def plan_endpoint(desired, current, state="present", deployments=()):
                      auth_mode=desired.get("auth_mode") or "key",
                      description=desired.get("description") or "", tags=dict(desired.get("tags") or {}),
                      traffic=dict(traffic or {}), mirror_traffic={}, public_network_access="Enabled")
-        return dict(action="create", changes={}, after=after)
+        return dict(action="create", changes={}, after=after, unverified=unverified)
     changes = {}
     after = dict(current)
     if desired.get("auth_mode") is not None and desired["auth_mode"] != current.get("auth_mode"):
@@ -275,11 +282,13 @@ def plan_endpoint(desired, current, state="present", deployments=()):
         changes["tags"] = [dict(current.get("tags") or {}), dict(desired["tags"])]
     if traffic is not None and live_traffic(traffic) != live_traffic(current.get("traffic")):
         changes["traffic"] = [dict(current.get("traffic") or {}), dict(traffic)]
+    if current.get("provisioning_state") == "Failed":
+        changes["provisioning_state"] = ["Failed", "Succeeded"]  # written again: Azure provisions it anew
     if not changes:
-        return dict(action="none", changes={}, after=dict(current))
+        return dict(action="none", changes={}, after=dict(current), unverified=unverified)
     for field, (_before, value) in changes.items():
         after[field] = value
-    return dict(action="update", changes=changes, after=after)
+    return dict(action="update", changes=changes, after=after, unverified=unverified)
 
 
 # ------------------------------------------------------------------------------------- deployment
@@ -339,6 +348,8 @@ def plan_deployment(desired, current, state="present", endpoint_traffic=None):
     count = desired.get("instance_count")
     if count is not None and count != current.get("instance_count"):
         changes["instance_count"] = [current.get("instance_count"), count]
+    if current.get("provisioning_state") == "Failed":
+        changes["provisioning_state"] = ["Failed", "Succeeded"]  # written again: Azure provisions it anew
     if not changes:
         return dict(action="none", changes={}, after=dict(current), method=None)
     after = dict(current)

@@ -13,8 +13,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.amlops.bcdr.plugins.module_utils.core.waiters import wait_for_lro
-from ansible_collections.amlops.bcdr.plugins.module_utils.ml.endpoint_plan import AUTH_MODES, auth_mode_option
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.errors import AzureOperationError
+from ansible_collections.amlops.bcdr.plugins.module_utils.core.waiters import wait_for_lro, wait_until
+from ansible_collections.amlops.bcdr.plugins.module_utils.ml.endpoint_plan import (
+    AUTH_MODES,
+    TRANSITIONAL,
+    auth_mode_option,
+)
 
 try:
     from azure.core.exceptions import ResourceNotFoundError
@@ -133,6 +138,21 @@ def list_deployments(clients, group, workspace, endpoint):
                 for d in clients.ml().online_deployments.list(group, workspace, endpoint)]
     except ResourceNotFoundError:
         return []
+
+
+def wait_deployment(clients, group, workspace, endpoint, name, wait_timeout):
+    """Wait (bounded) for a deployment an earlier run left provisioning; fails when it ends Failed."""
+    def done():
+        found = get_deployment(clients, group, workspace, endpoint, name)
+        if found is None or found["provisioning_state"] not in TRANSITIONAL:
+            return found or dict(provisioning_state=None)
+        return None
+    what = "online deployment %s of endpoint %s to finish provisioning" % (name, endpoint)
+    found = wait_until(done, wait_timeout, 2, what)
+    if found.get("provisioning_state") == "Failed":
+        raise AzureOperationError("online deployment %s of endpoint %s: provisioning Failed" % (name, endpoint),
+                                  code="ProvisioningFailed")
+    return found if found.get("name") else None
 
 
 def _finish_deployment(clients, poller, group, workspace, endpoint, name, wait, wait_timeout, what):

@@ -35,8 +35,8 @@ def resolve(value, option="model"):
 def test_short_reference_becomes_the_workspace_arm_id():
     rid, ref = resolve("fraud:3")
     assert rid == MODEL_ID
-    assert (ref["form"], ref["owner"], ref["name"], ref["version"], ref["kind"]) == ("arm", "mlw-a", "fraud", "3",
-                                                                                      "models")
+    assert (ref["form"], ref["owner"], ref["name"], ref["version"]) == ("arm", "mlw-a", "fraud", "3")
+    assert ref["kind"] == "models"
     assert resolve("azureml:fraud:3")[0] == MODEL_ID
     assert resolve("serve:7", "environment")[0] == ENV_ID
 
@@ -268,3 +268,18 @@ def test_deployment_delete_refused_while_it_gets_traffic():
     assert str(exc.value).startswith("state: deployment 'blue' still gets 30% of endpoint 'ep-a''s traffic")
     assert plan_deployment(want_deployment(), deployment(), "absent", {"blue": 0, "green": 100})["action"] == "delete"
     assert plan_deployment(want_deployment(), None, "absent")["action"] == "none"
+
+
+def test_endpoint_check_mode_takes_unknown_deployments_as_planned():
+    plan = plan_endpoint(want_endpoint(traffic={"blue": 100}), None, deployments=[], planned_ok=True)
+    assert plan["action"] == "create" and plan["unverified"] == ["blue"]
+    assert plan["after"]["traffic"] == {"blue": 100}
+
+
+def test_failed_provisioning_is_written_again():
+    plan = plan_deployment(want_deployment(), deployment(provisioning_state="Failed"))
+    assert (plan["action"], plan["method"]) == ("update", "put")
+    assert plan["changes"] == {"provisioning_state": ["Failed", "Succeeded"]}
+    assert references_to_check(plan) == ["model", "environment"]
+    plan = plan_endpoint(want_endpoint(), endpoint(provisioning_state="Failed"))
+    assert plan["action"] == "update" and plan["changes"] == {"provisioning_state": ["Failed", "Succeeded"]}
