@@ -219,7 +219,7 @@ class ComponentSync(KindSync):
             clients, kinds.list_component_containers,
             lambda found: copy_kinds_plan.select_containers(found, p.get("names"), plan.NOUN))
         latest = dict((c["name"], c.get("latest_version")) for c in selected)
-        items = []
+        items, target_versions = [], {}
         for name in to_list:
             with self.on("source"):
                 sources = kinds.list_component_versions(clients, self.source["group"], self.source["workspace"], name)
@@ -227,12 +227,13 @@ class ComponentSync(KindSync):
                 targets = dict((str(v["version"]), v) for v in
                                kinds.list_component_versions(clients, self.target["group"], self.target["workspace"],
                                                              name))
+            target_versions[name] = list(targets.values())
             for source in sorted(sources, key=lambda v: copy_kinds_plan.version_order(v["version"])):
                 if asset_plan.version_selected(source, latest[name], p.get("versions"), p.get("tags")):
                     items.append(self.plan_one(clients, source, targets.get(str(source["version"]))))
         if to_list:
             items.extend(self._code_orphans(clients))
-        self.record(state, selected, target_containers, items)
+        self.record(state, selected, target_containers, items, target_versions, kinds.list_component_versions)
         return items
 
     def _code_orphans(self, clients):
@@ -288,7 +289,8 @@ class ComponentSync(KindSync):
             if current is None:
                 raise ItemError("%s disappeared from the target during the run" % item["key"])
             current.update((f, after) for f, (_before, after) in item["changes"].items())
-            kinds.put_component_version(clients, self.target["group"], self.target["workspace"], current)
+            self.written[item["key"]] = kinds.put_component_version(clients, self.target["group"],
+                                                                    self.target["workspace"], current)
             return {}
         if detail.get("problem"):
             raise ItemError("%s: %s; nothing was registered" % (item["key"], detail["problem"]))
@@ -299,7 +301,8 @@ class ComponentSync(KindSync):
         copied = self._copy_code(clients, detail["code_ref"]) if detail.get("code_ref") else 0
         comp = dict(detail["version"])
         comp["spec"] = plan.target_spec(comp["spec"], self.subscription, self.target["group"], self.target["workspace"])
-        kinds.put_component_version(clients, self.target["group"], self.target["workspace"], comp)
+        self.written[item["key"]] = kinds.put_component_version(clients, self.target["group"],
+                                                                self.target["workspace"], comp)
         return dict(bytes_copied=copied)
 
 

@@ -231,13 +231,14 @@ class DataSync(KindSync):
             with self.on("source"):
                 self.source_store = asset_service.default_datastore(clients, self.source["group"],
                                                                     self.source["workspace"])
-        items, used = [], set()
+        items, used, target_versions = [], set(), {}
         for name in to_list:
             with self.on("source"):
                 sources = kinds.list_data_versions(clients, self.source["group"], self.source["workspace"], name)
             with self.on("target"):
                 targets = dict((str(v["version"]), v) for v in
                                kinds.list_data_versions(clients, self.target["group"], self.target["workspace"], name))
+            target_versions[name] = list(targets.values())
             used.update((name, ver, v["properties"][asset_plan.DIGEST_PROPERTY]) for ver, v in targets.items()
                         if (v.get("properties") or {}).get(asset_plan.DIGEST_PROPERTY))
             for source in sorted(sources, key=lambda v: copy_kinds_plan.version_order(v["version"])):
@@ -250,7 +251,7 @@ class DataSync(KindSync):
             for orphan in copy_kinds_plan.orphan_items(copies, plan.COPY_PREFIX, used, set(to_list)):
                 self.details[orphan["key"]] = dict(blobs=orphan.pop("blobs"))
                 items.append(orphan)
-        self.record(state, selected, target_containers, items)
+        self.record(state, selected, target_containers, items, target_versions, kinds.list_data_versions)
         return items
 
     def apply_item(self, clients, item):
@@ -265,7 +266,8 @@ class DataSync(KindSync):
             if current is None:
                 raise ItemError("%s disappeared from the target during the run" % item["key"])
             current.update((f, after) for f, (_before, after) in item["changes"].items())
-            kinds.put_data_version(clients, self.target["group"], self.target["workspace"], current)
+            self.written[item["key"]] = kinds.put_data_version(clients, self.target["group"], self.target["workspace"],
+                                                               current)
             return {}
         if detail.get("problem"):
             raise ItemError("%s: %s; nothing was registered" % (item["key"], detail["problem"]))
@@ -285,7 +287,7 @@ class DataSync(KindSync):
             data["properties"][asset_plan.DIGEST_PROPERTY] = item["digest"]
             data["properties"][asset_plan.SOURCE_URI_PROPERTY] = detail["version"]["data_uri"]
         data["data_uri"] = item["target_uri"]
-        kinds.put_data_version(clients, self.target["group"], self.target["workspace"], data)
+        self.written[item["key"]] = kinds.put_data_version(clients, self.target["group"], self.target["workspace"], data)
         out["target_uri"] = item["target_uri"]
         return out
 

@@ -132,6 +132,7 @@ def test_check_mode_apply_and_mlclient_reads_the_copy(emulator, run_playbook, wo
 
     again = run_playbook("component_copy.yml", sync_vars(world, names=["train_model"]))
     assert again.rc == 0 and again.changed == 0, again
+    assert result(again)["containers"]["listed"] == 0, "the record written after the copy: nothing to list"
     third = run_playbook("component_copy.yml", sync_vars(world, names=["train_model"]), check=True)
     assert result(third)["containers"] == {"selected": 1, "listed": 0, "in_step": 1}
 

@@ -180,6 +180,7 @@ def test_data_assets_mirrored_or_copied_and_read_by_mlclient(emulator, run_playb
 
     again = run_playbook("data_copy.yml", sync_vars(world))
     assert again.rc == 0 and again.changed == 0, again
+    assert result(again)["containers"]["listed"] == 0, "the record written after the copy: nothing to list"
     third = run_playbook("data_copy.yml", sync_vars(world), check=True)
     assert result(third)["containers"]["listed"] == 0 and result(third)["plan"] == []
 

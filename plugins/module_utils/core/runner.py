@@ -309,7 +309,7 @@ def _apply_one(apply_item, clients, item, secrets):
 
 
 def run_collection(module, plan_items, apply_item, validators=(), parallelism=4, result_key="items",
-                   changing_actions=("copy", "create", "update", "delete")):
+                   changing_actions=("copy", "create", "update", "delete"), after_apply=None):
     """Run a many-items module to its end (exit_json, or fail_json when an item failed).
 
     ``validators``: ``fn(params) -> [error lines]`` run before any call to Azure (``request_errors`` too).
@@ -322,6 +322,10 @@ def run_collection(module, plan_items, apply_item, validators=(), parallelism=4,
     and all of them under ``result_key``; ``summary`` counts them per action, plus ``failed``. ``--diff`` lists the keys
     in the target before and after (an item is taken to be there unless its action adds it; an
     ``in_target`` field says otherwise).
+    ``after_apply(clients, items)``, when given, runs once after the apply (never in check mode), the
+    items carrying their outcome (``error`` on a failed one): what must wait for the writes to land
+    (the copy modules' record of containers in step). An Azure error or ValueError it raises fails the
+    module with its line and the full result.
     """
     started = time.monotonic()
     secrets = secrets_of(module)
@@ -345,6 +349,13 @@ def run_collection(module, plan_items, apply_item, validators=(), parallelism=4,
             item.update(extra)
             if error is not None:
                 item["error"] = error
+    after_error = None
+    if after_apply is not None and not module.check_mode:
+        try:
+            with azure_errors("after the apply"):
+                after_apply(clients, items)
+        except (AzureOperationError, ValueError) as exc:
+            after_error = scrub(str(exc), secrets=secrets)
 
     result = dict(plan=[dict(key=i["key"], action=i["action"], reason=i.get("reason", "")) for i in items],
                   seconds=0.0)
@@ -368,6 +379,8 @@ def run_collection(module, plan_items, apply_item, validators=(), parallelism=4,
                               after="".join(k + "\n" for k in sorted(after)))
     result["seconds"] = round(time.monotonic() - started, 3)
     failed = result[FAILED_KEY]
+    if after_error is not None:
+        module.fail_json(msg=after_error, **result)
     if failed:
         module.fail_json(msg="%d of %d items failed: %s" % (len(failed), len(items), failed[0]["error"]),
                          **result)

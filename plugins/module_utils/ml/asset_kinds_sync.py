@@ -25,6 +25,7 @@ except ImportError:  # pragma: no cover - Python 2
     from urlparse import urlsplit  # noqa
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml import asset_plan
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml import asset_service as assets
+from ansible_collections.amlops.bcdr.plugins.module_utils.ml.asset_sync import by_version, target_after_apply
 
 
 def workspace_id(subscription, group, workspace):
@@ -47,6 +48,9 @@ class KindSync:
         self.target_store = None
         self.subscription = None
         self.stats = {}
+        self.written = {}  # item key -> the version as its registration returned it (after_apply)
+        self._plan = None  # what the plan read, for the record written after the apply
+        self._list_containers = None
         self._datastores = {}
         self._lock = threading.Lock()
 
@@ -134,6 +138,7 @@ class KindSync:
     def containers(self, clients, lister, select):
         """-> (selected, target containers, names to list, names in step, record state) from the two
         paged container lists and the record (asset_plan.containers_to_list)."""
+        self._list_containers = lister
         with self.on("source"):
             found = lister(clients, self.source["group"], self.source["workspace"])
         selected = select(found)
@@ -146,15 +151,45 @@ class KindSync:
         self.stats = dict(selected=len(selected), listed=len(to_list), in_step=len(in_step))
         return selected, target_containers, to_list, in_step, state
 
-    def record(self, state, selected, target_containers, items):
-        """Remember the containers found in step (not in check mode: check mode writes nothing)."""
-        if self.module.check_mode:
-            return
-        before = state.get("containers") or {}
-        after = asset_plan.next_record(before, selected, target_containers, items)
-        if after != before:
+    def record(self, state, selected, target_containers, items, target_versions=None, list_versions=None):
+        """Keep what the plan read for the record of containers in step, which ``after_apply`` writes
+        once the writes have landed; drop now the entries of containers with work whose fingerprints
+        still match the record (``full_scan``), so that a run killed half-way leaves them to be listed.
+        ``target_versions``: {name: [version]} the plan listed in the target; ``list_versions``
+        ``(clients, group, workspace, name)``: the version list of the kind (without it, a container
+        copied into is listed again by the next run). Check mode writes nothing."""
+        self._plan = dict(state=state, selected=selected, target_containers=target_containers,
+                          target_versions=dict((n, by_version(vs)) for n, vs in (target_versions or {}).items()),
+                          list_versions=list_versions)
+        stale = asset_plan.trusted_busy(state.get("containers"), selected, target_containers, items)
+        if stale and not self.module.check_mode:
+            kept = dict((k, v) for k, v in (state.get("containers") or {}).items() if k not in stale)
+            self._plan["state"] = self._write_record(dict(state, containers=kept))
+
+    def _write_record(self, state):
+        with self.on("target", "writing to"):
             blobs.write_json(self.access, self.target_store["account_name"], self.target_store["container_name"],
-                             self.state_blob(), dict(state, containers=after))
+                             self.state_blob(), state)
+        return state
+
+    def after_apply(self, clients, items):
+        """The record after the apply (run_collection calls it; never in check mode): see
+        asset_plan.record_after_apply and asset_sync.AssetSync.after_apply."""
+        ctx = self._plan
+        if ctx is None:
+            return
+        after_containers, after_versions = None, {}
+        if ctx["list_versions"] is not None:
+            with self.on("target"):
+                after_containers, after_versions = target_after_apply(
+                    clients, items, self.target, self._list_containers, ctx["list_versions"],
+                    self.module.params["parallelism"])
+        settled = asset_plan.settled_containers(items, ctx["target_versions"], after_versions, self.written)
+        before = ctx["state"].get("containers") or {}
+        after = asset_plan.record_after_apply(before, ctx["selected"], ctx["target_containers"], after_containers,
+                                              items, settled)
+        if after != before:
+            self._write_record(dict(ctx["state"], containers=after))
 
 
 def run_with_containers(module, sync, run_collection, plan_items, apply_item, validators, result_key):
@@ -163,4 +198,4 @@ def run_with_containers(module, sync, run_collection, plan_items, apply_item, va
     module.exit_json = lambda **result: exit_json(containers=sync.stats, **result)
     module.fail_json = lambda **result: fail_json(containers=sync.stats, **result)
     run_collection(module, plan_items, apply_item, validators=validators,
-                   parallelism=module.params["parallelism"], result_key=result_key)
+                   parallelism=module.params["parallelism"], result_key=result_key, after_apply=sync.after_apply)

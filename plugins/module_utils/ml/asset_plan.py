@@ -201,6 +201,82 @@ def next_record(record, selected, target_containers, items):
     return out
 
 
+def trusted_busy(record, selected, target_containers, items):
+    """Containers with something to do whose record entry still matches both fingerprints (only
+    with ``full_scan``, which ignores the record): dropped from the record before the apply, so that
+    a run killed half-way leaves them to be listed by the next run."""
+    busy = set(i["name"] for i in items if i["action"] != "skip")
+    targets = dict((c["name"], c) for c in target_containers)
+    return sorted(c["name"] for c in selected if c["name"] in busy and c["name"] in targets
+                  and (record or {}).get(c["name"]) == record_entry(c, targets[c["name"]]))
+
+
+def written_containers(items):
+    """Names of the containers whose versions this run registered or changed, every item of which
+    ended as planned (no error, no conflict): the ones the record after the apply may take in step
+    once a listing shows the writes landed (``settled_containers``)."""
+    names = set(i["name"] for i in items if i["action"] in ("copy", "update"))
+    for item in items:
+        if item["name"] in names and ("error" in item or item["action"] not in ("skip", "copy", "update", "delete")):
+            names.discard(item["name"])
+    return sorted(names)
+
+
+def settled_containers(items, target_before, target_after, written):
+    """The containers of ``written_containers`` whose target versions, listed after the apply (the
+    container list read before that listing), are exactly what the plan saw or the apply wrote.
+
+    ``target_before``/``target_after``: {name: {version: version dict}} before the plan / after the
+    apply; ``written``: {item key: the version dict the registration returned}. A skipped version
+    must be unchanged, a copied or updated one what was registered; anything else (a change made
+    by someone else during the run, a version gone) leaves the container to the next run's listing.
+    """
+    out = set()
+    for name in written_containers(items):
+        after = target_after.get(name)
+        if after is None:
+            continue
+        ok = True
+        for item in items:
+            if item["name"] != name or item["action"] == "delete":
+                continue
+            if item["action"] == "skip":
+                want = (target_before.get(name) or {}).get(item["version"])
+            else:
+                want = written.get(item["key"])
+            if want is None or after.get(item["version"]) != want:
+                ok = False
+                break
+        if ok:
+            out.add(name)
+    return out
+
+
+def record_after_apply(record, selected, target_before, target_after, items, settled):
+    """The record once the apply is over. A container with nothing to do (only skips, or orphans
+    deleted without error) is in step as the plan listed it; one the apply wrote to is in step as
+    listed after the apply when it is ``settled`` (``target_after``: the container list read after
+    the apply, before the version listing that settled it); any other is dropped, so that the next
+    run lists it again. The source fingerprint is always the one the plan read: a source change
+    during the run moves the source away from it."""
+    quiet = dict((c["name"], True) for c in selected)
+    for item in items:
+        if item["action"] != "skip" and not (item["action"] == "delete" and "error" not in item):
+            quiet[item["name"]] = False
+    before = dict((c["name"], c) for c in target_before)
+    after = dict((c["name"], c) for c in target_after or [])
+    out = dict(record or {})
+    for container in selected:
+        name = container["name"]
+        if quiet.get(name) and name in before:
+            out[name] = record_entry(container, before[name])
+        elif name in settled and name in after:
+            out[name] = record_entry(container, after[name])
+        else:
+            out.pop(name, None)
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # step 2: one version
 # ---------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ __metaclass__ = type
 
 import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.amlops.bcdr.plugins.module_utils.blob import copy_service as blobs
 from ansible_collections.amlops.bcdr.plugins.module_utils.blob.uri import UriError, datastore_uri, parse_asset_uri
@@ -44,6 +45,25 @@ def copy_argument_spec():
     return spec
 
 
+def by_version(versions):
+    """[version] -> {version string: version}."""
+    return dict((str(v["version"]), v) for v in versions or [])
+
+
+def target_after_apply(clients, items, target, list_containers, list_versions, parallelism):
+    """-> (the target's container list, {name: {version: version}} of the containers the apply wrote
+    to) read after the apply, the container list first (asset_plan.record_after_apply says why);
+    (None, {}) when the apply wrote no version. The version lists run ``parallelism`` at a time."""
+    names = plan.written_containers(items)
+    if not names:
+        return None, {}
+    group, workspace = target["group"], target["workspace"]
+    containers = list_containers(clients, group, workspace)
+    with ThreadPoolExecutor(max_workers=max(1, min(len(names), int(parallelism)))) as pool:
+        listed = list(pool.map(lambda name: list_versions(clients, group, workspace, name), names))
+    return containers, dict((name, by_version(vs)) for name, vs in zip(names, listed))
+
+
 class AssetSync:
     """One copy run of one asset type (``kind``: asset_plan.MODEL or ENVIRONMENT; ``ops``: the
     matching asset_service functions)."""
@@ -61,6 +81,8 @@ class AssetSync:
         self.target_store = None
         self.details = {}  # item key -> what apply needs (source location, files, version)
         self.stats = {}
+        self.written = {}  # item key -> the version as its registration returned it (after_apply)
+        self._plan = None  # what the plan read, for the record written after the apply
         self._datastores = {}
 
     def run(self, result_key):
@@ -71,7 +93,7 @@ class AssetSync:
         module.exit_json = lambda **result: exit_json(containers=self.stats, **result)
         module.fail_json = lambda **result: fail_json(containers=self.stats, **result)
         run_collection(module, self.plan_items, self.apply_item, validators=(plan.input_errors,),
-                       parallelism=module.params["parallelism"], result_key=result_key)
+                       parallelism=module.params["parallelism"], result_key=result_key, after_apply=self.after_apply)
 
     def on(self, side, doing="reading"):
         """SDK errors of the calls inside -> one line naming the side and its workspace (with the
@@ -187,18 +209,39 @@ class AssetSync:
                                                           if b["name"].startswith(orphan["path"])])
             items.extend(orphans)
 
-        if not self.module.check_mode:
-            self._record(state_name, state, selected, target_containers, items)
+        self._plan = dict(state_name=state_name, state=state, selected=selected, target_containers=target_containers,
+                          target_versions=dict((n, by_version(vs)) for n, vs in target_versions.items()))
+        stale = plan.trusted_busy(state.get("containers"), selected, target_containers, items)
+        if stale and not self.module.check_mode:
+            record = dict((k, v) for k, v in (state.get("containers") or {}).items() if k not in stale)
+            self._plan["state"] = self._write_record(dict(state, containers=record))
         return items
 
-    def _record(self, state_name, state, selected, target_containers, items):
-        """Remember which containers are in step (see asset_plan.next_record)."""
-        before = state.get("containers") or {}
-        record = plan.next_record(before, selected, target_containers, items)
+    def _write_record(self, state):
+        with self.on("target", "writing to"):
+            blobs.write_json(self.access, self.target_store["account_name"], self.target_store["container_name"],
+                             self._plan["state_name"], state)
+        return state
+
+    def after_apply(self, clients, items):
+        """The record of containers in step, written once the writes have landed (run_collection calls
+        it after the apply): the containers copied into are taken in step as a container list read now
+        shows them, when a listing of their target versions made after it shows exactly what the
+        plan saw and the apply registered (asset_plan.settled_containers); so the next run lists
+        nothing it need not, and a change made during the run is still found."""
+        if self._plan is None:
+            return
+        ctx = self._plan
+        with self.on("target"):
+            after_containers, after_versions = target_after_apply(
+                clients, items, self.target, self.ops["list_containers"], self.ops["list_versions"],
+                self.module.params["parallelism"])
+        settled = plan.settled_containers(items, ctx["target_versions"], after_versions, self.written)
+        before = ctx["state"].get("containers") or {}
+        record = plan.record_after_apply(before, ctx["selected"], ctx["target_containers"], after_containers, items,
+                                         settled)
         if record != before:
-            with self.on("target", "writing to"):
-                blobs.write_json(self.access, self.target_store["account_name"], self.target_store["container_name"],
-                                 state_name, dict(state, containers=record))
+            self._write_record(dict(ctx["state"], containers=record))
 
     # ---- one item -----------------------------------------------------------------------
     def apply_item(self, clients, item):
@@ -242,7 +285,8 @@ class AssetSync:
         if "job_name" in version:
             version["job_name"] = None  # the source's job does not exist in the target workspace
         with self.on("target", "writing to"):
-            self.ops["put_version"](clients, self.target["group"], self.target["workspace"], version)
+            self.written[item["key"]] = self.ops["put_version"](clients, self.target["group"], self.target["workspace"],
+                                                                version)
         return outcome
 
     def _update(self, clients, item):
@@ -254,5 +298,6 @@ class AssetSync:
         for field, change in item["changes"].items():
             current[field] = change[1]
         with self.on("target", "writing to"):
-            self.ops["put_version"](clients, self.target["group"], self.target["workspace"], current)
+            self.written[item["key"]] = self.ops["put_version"](clients, self.target["group"], self.target["workspace"],
+                                                                current)
         return {}
