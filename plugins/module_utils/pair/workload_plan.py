@@ -274,8 +274,9 @@ def failover_plan(facts):
 
     The endpoints come from the old active when it answered, else from the snapshot. Per endpoint, the
     ``action``: ``create`` (it, or a deployment, is missing in the target: hot/cold), ``scale`` (a deployment
-    runs at another count: hot/warm, to the recorded count), ``traffic`` (only the split: hot/hot). Returns
-    ``{modes, source, endpoints: [{name, action, deployments}], create_endpoints, deployments, traffic,
+    runs at another count: hot/warm, to the recorded count), ``traffic`` (only the split: hot/hot); ``pending``:
+    something to wait for or to set (false: the target already serves it as recorded). Returns
+    ``{modes, source, endpoints: [{name, action, pending, deployments}], create_endpoints, deployments, traffic,
     clusters, jobs, jobs_source, schedules, notes}``: ``create_endpoints`` (aml_online_endpoint options, to
     wait for before the deployments), ``deployments`` (only those to change when the target was read),
     ``traffic`` (the recorded splits), ``clusters`` (aml_compute's scale per cluster and its ``action``),
@@ -330,7 +331,11 @@ def failover_plan(facts):
         plan["deployments"] += changes
         traffic = dict(endpoint.get("traffic") or {})
         plan["traffic"].append(dict(where, name=endpoint["name"], traffic=traffic))
-        plan["endpoints"].append(dict(name=endpoint["name"], action=action,
+        # nothing to wait for or to set: the target already serves it as recorded (a hot/hot target the sync
+        # kept in step, a rerun)
+        pending = known is None or there is None or bool(changes) or \
+            _live_traffic(traffic) != _live_traffic(there.get("traffic"))
+        plan["endpoints"].append(dict(name=endpoint["name"], action=action, pending=pending,
                                       deployments=[d["name"] for d in changes]))
 
     plan["clusters"] = cluster_plan(facts.get("clusters"), modes["training"])
@@ -341,6 +346,11 @@ def failover_plan(facts):
     plan["jobs"] = list((snapshot or {}).get("jobs") or []) if from_snapshot else None
     plan["schedules"] = list((snapshot or {}).get("schedules") or []) if from_snapshot else None
     return plan
+
+
+def _live_traffic(traffic):
+    """A split as it routes requests: lower-cased names with a share above 0."""
+    return dict((str(k).lower(), int(v)) for k, v in (traffic or {}).items() if int(v or 0) > 0)
 
 
 def cluster_plan(clusters, mode):

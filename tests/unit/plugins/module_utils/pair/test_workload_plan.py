@@ -155,14 +155,17 @@ def standby(counts):
 def test_hot_hot_failover_only_sets_the_recorded_traffic():
     plan = wp.failover_plan(facts("hot/hot", [endpoint()]))
     assert plan["source"] == "snapshot"
-    assert plan["endpoints"] == [dict(name="fraud-api", action="traffic", deployments=[])]
+    # the sync kept the target in step: nothing to wait for or to set
+    assert plan["endpoints"] == [dict(name="fraud-api", action="traffic", pending=False, deployments=[])]
     assert (plan["create_endpoints"], plan["deployments"]) == ([], [])
+    moved = wp.failover_plan(facts("hot/hot", [endpoint(traffic={"blue": 50, "green": 50})]))
+    assert moved["endpoints"] == [dict(name="fraud-api", action="traffic", pending=True, deployments=[])]
     assert plan["traffic"] == [dict(TARGET, name="fraud-api", traffic={"blue": 90, "green": 10})]
 
 
 def test_hot_warm_failover_scales_to_the_recorded_counts():
     plan = wp.failover_plan(facts("hot/warm", [standby((("blue", 1), ("green", 1)))]))
-    assert plan["endpoints"] == [dict(name="fraud-api", action="scale", deployments=["blue"])]
+    assert plan["endpoints"] == [dict(name="fraud-api", action="scale", pending=True, deployments=["blue"])]
     assert [(d["name"], d["instance_count"], d["model"]) for d in plan["deployments"]] == [
         ("blue", 3, SECONDARY + "/models/fraud/versions/1")]
     assert plan["traffic"][0]["traffic"] == {"blue": 90, "green": 10}
@@ -170,7 +173,7 @@ def test_hot_warm_failover_scales_to_the_recorded_counts():
 
 def test_hot_cold_failover_creates_endpoints_and_deployments_from_the_snapshot():
     plan = wp.failover_plan(facts("hot/cold", []))
-    assert plan["endpoints"] == [dict(name="fraud-api", action="create", deployments=["blue", "green"])]
+    assert plan["endpoints"] == [dict(name="fraud-api", action="create", pending=True, deployments=["blue", "green"])]
     assert plan["create_endpoints"] == [dict(TARGET, name="fraud-api", auth_mode="key", description="fraud scoring",
                                              tags={"team": "risk"})]
     assert [(d["name"], d["instance_count"]) for d in plan["deployments"]] == [("blue", 3), ("green", 1)]
