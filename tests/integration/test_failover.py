@@ -202,8 +202,8 @@ def test_failover_with_the_primary_region_down(emulator, run_playbook, ml, pair,
         assert 290 <= report["rpo_seconds"] <= 400 and report["max_rpo_seconds"] == 3600
         steps = [(e["step"], e["role"], e["status"]) for e in report["timeline"]]
         assert steps == [("read_state", None, "ok"), ("precheck", "secondary", "ok"), ("switch", "secondary", "ok"),
-                         ("config", "secondary", "ok"), ("config", "secondary", "ok"), ("hook", "secondary", "ok"),
-                         ("report", None, "ok")], steps
+                         ("config", "secondary", "ok"), ("config", "secondary", "ok"), ("workloads", "secondary", "ok"),
+                         ("hook", "secondary", "ok"), ("report", None, "ok")], steps
         assert all(isinstance(e["seconds"], float) for e in report["timeline"])
         assert [(s["step"], s["role"]) for s in report["skipped"]] == [("demote", "primary")]
         assert any("resubmit in the secondary workspace" in h for h in report["human"])

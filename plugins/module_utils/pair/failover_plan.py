@@ -308,9 +308,6 @@ def finish_report(report, finished_at):
     return report
 
 
-RESUBMIT_TODO = "resubmit in the %s workspace the jobs that were running in the %s workspace"
-
-
 def add_workloads(report, workloads, failures=None):
     """The workloads step's outcome (``workload_plan.workloads_report``) in the report: ``endpoints`` (a row per
     endpoint: action, provisioning state, scoring URI, seconds), ``jobs`` ({resubmitted, not_resubmitted with
@@ -321,7 +318,9 @@ def add_workloads(report, workloads, failures=None):
     report["workloads"] = dict((k, workloads.get(k)) for k in ("source", "clusters", "schedules", "traffic_manager",
                                                                "notes"))
     human = report["human"]
-    if report["jobs"] is not None and not report["jobs"].get("error"):
+    # the jobs were resubmitted from what the old active (or the snapshot) said ran there: no line asks for it;
+    # without either, nobody knows what ran, and the line stays
+    if report["jobs"] is not None and workloads.get("source") != "none":
         human[:] = [h for h in human if not h.startswith("resubmit in the ")]
     for job in (report["jobs"] or {}).get("not_resubmitted") or []:
         human.append("job %s was not resubmitted in the %s workspace: %s" % (job.get("name"), report["target"],

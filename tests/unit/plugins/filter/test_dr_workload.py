@@ -40,3 +40,31 @@ def test_good_input_passes_through():
     assert plan["source"] == "none" and plan["modes"] == {"inference": "hot/hot", "training": "hot/cold"}
     assert dr_workload_report(plan, [], jobs={"resubmitted": [{"name": "j"}]})["jobs"]["resubmitted"] == ["j"]
     assert dr_pair_layout(PAIR)["active"] == "primary" and dr_pair_layout(PAIR, "secondary")["active"] == "secondary"
+
+
+def test_the_failover_report_gains_endpoints_and_jobs():
+    from ansible_collections.amlops.bcdr.plugins.module_utils.pair import failover_plan as fp
+
+    def report(source):
+        base = dict(target="secondary", human=["resubmit in the secondary workspace the jobs that were running in the "
+                                               "primary workspace: running jobs do not move"])
+        workloads = dict(source=source, notes=["a note"], clusters=[], traffic_manager=[],
+                         endpoints=[dict(endpoint="api", action="create", provisioning_state="Failed",
+                                         scoring_uri=None, seconds=3.0)],
+                         jobs=dict(source="snapshot", resubmitted=["t1"], unchanged=[],
+                                   not_resubmitted=[dict(name="t2", reason="compute gpu is missing")]),
+                         schedules=dict(source_not_disabled=["nightly"], not_copied=[]))
+        return fp.add_workloads(base, workloads, failures=[dict(task="jobs", msg="boom")])
+
+    known = report("snapshot")
+    assert known["endpoints"][0]["endpoint"] == "api" and known["jobs"]["resubmitted"] == ["t1"]
+    assert known["human"] == [
+        "job t2 was not resubmitted in the secondary workspace: compute gpu is missing",
+        "endpoint api in the secondary workspace is Failed after the failover (create): check it",
+        "schedule nightly is still enabled in the old active workspace (it did not answer): disable it there when it "
+        "recovers, or it fires in both regions",
+        "a note",
+        "workloads: jobs failed (boom): do it by hand",
+    ]
+    # nothing said what ran in the old active: the line asking a human to resubmit stays
+    assert report("none")["human"][0].startswith("resubmit in the secondary workspace")
