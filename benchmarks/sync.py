@@ -26,9 +26,9 @@ every request under /subscriptions/ it served, throttled answers included), and 
 through the controller: the blob proxy's counters, and for the collection also every byte its
 processes exchanged with Azurite directly (the module reaches storage at the endpoints ARM gives, which
 in the emulator are Azurite's loopback URLs, not through the proxy: a ``sitecustomize`` probe in the
-playbook's processes counts the bytes on their plain sockets to Azurite's port). The rate-limited rows
-pace only the proxy: the collection's own storage calls are control calls (listings, copy requests),
-whose bytes are printed.
+playbook's processes counts the bytes on their plain sockets to Azurite's port, and the requests it
+sends there: "storage requests"). The rate-limited rows pace only the proxy: the collection's own
+storage calls are control calls (listings, copy requests), whose bytes are printed.
 """
 import argparse
 import concurrent.futures as cf
@@ -81,7 +81,8 @@ import atexit, json, os, socket
 _PORT = int(os.environ.get("BENCH_PORT") or 0)
 _DIR = os.environ.get("BENCH_DIR")
 if _PORT and _DIR:
-    _peer, _count = {}, {"sent": 0, "received": 0}
+    _peer, _count = {}, {"sent": 0, "received": 0, "requests": 0}
+    _METHODS = (b"GET ", b"PUT ", b"HEAD ", b"POST ", b"DELETE ")
     _connect, _recv, _recv_into, _send, _sendall = (socket.socket.connect, socket.socket.recv,
         socket.socket.recv_into, socket.socket.send, socket.socket.sendall)
     def _ours(sock):
@@ -114,12 +115,14 @@ if _PORT and _DIR:
         out = _sendall(self, data, *a, **k)
         if _ours(self):
             _count["sent"] += len(data)
+            if bytes(data[:7]).startswith(_METHODS):   # http.client sends a request's head in one call
+                _count["requests"] += 1
         return out
     socket.socket.connect, socket.socket.recv, socket.socket.recv_into = connect, recv, recv_into
     socket.socket.send, socket.socket.sendall = send, sendall
     @atexit.register
     def _write():
-        if _count["sent"] or _count["received"]:
+        if _count["sent"] or _count["received"]:  # "requests": storage requests (bytes: sent + received)
             with open(os.path.join(_DIR, "%d.json" % os.getpid()), "w") as fh:
                 json.dump(_count, fh)
 """
@@ -232,7 +235,8 @@ class Bench:
         self.rows.append(row)
         print("  %-34s %-10s %8.1fs  ARM %5d (429: %d)  proxy %9.1f MB  direct %s" % (
             label, who, wall, arm, throttled, mb(row["proxy"]),
-            "%.2f MB" % mb(row["direct"]) if "direct" in row else "-"), flush=True)
+            "%.2f MB, %d storage requests" % (mb(row["direct"]), row["storage"]) if "direct" in row else "-"),
+            flush=True)
         return row
 
     def collection(self, target_key, check_ok=True):
@@ -249,9 +253,11 @@ class Bench:
                               check=False)
         if proc.returncode != 0 and check_ok:
             raise SystemExit("the collection's sync failed:\n" + proc.stdout[-3000:] + proc.stderr[-2000:])
-        direct = sum(sum(json.loads(p.read_text()).values()) for p in probe.glob("[0-9]*.json"))
+        counts = [json.loads(p.read_text()) for p in probe.glob("[0-9]*.json")]
         recap = re.search(r"changed=(\d+)", proc.stdout)
-        return dict(direct=direct, changed=int(recap.group(1)) if recap else None)
+        return dict(direct=sum(c["sent"] + c["received"] for c in counts),
+                    storage=sum(c.get("requests", 0) for c in counts),
+                    changed=int(recap.group(1)) if recap else None)
 
     # ---- the baseline -------------------------------------------------------------------------
     def proxied(self, ws):
@@ -341,8 +347,8 @@ class Bench:
         finally:
             self.emu.set_blob_rate(None)
         print("\n(2) no-op second sync", flush=True)
-        # the second sync lists the versions of the containers the first one changed in the target (their
-        # fingerprints moved), finds them in step and records so; from the third on, a no-op reads lists
+        # the first sync recorded the containers it copied into as in step after its apply: the second
+        # sync reads the container lists only (before a721724 it listed every version once more)
         self.measure("no-op (2nd sync)", "collection", lambda: self.collection("collection"))
         self.measure("no-op (2nd sync)", "baseline", lambda: self.baseline("baseline"))
         self.measure("no-op (3rd sync)", "collection", lambda: self.collection("collection"))
@@ -366,8 +372,9 @@ class Bench:
               % (a.models, a.versions, a.kb, mb(a.models * a.versions * a.kb * 1024), a.envs, a.env_versions,
                  a.parallelism))
         print("| step | collection: wall s | baseline: wall s | baseline/collection | ARM requests (coll. / base.)"
-              " | blob bytes through the controller: collection (proxy + its direct storage calls) / baseline |")
-        print("|---|---:|---:|---:|---:|---:|")
+              " | collection's storage requests | blob bytes through the controller: collection (proxy + its direct"
+              " storage calls) / baseline |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
         steps = []
         for r in self.rows:
             if r["step"] not in steps:
@@ -375,9 +382,9 @@ class Bench:
         for step in steps:
             c = [r for r in self.rows if r["step"] == step and r["who"] == "collection"][0]
             b = [r for r in self.rows if r["step"] == step and r["who"] == "baseline"][0]
-            print("| %s | %.1f | %.1f | %.1fx | %d (429: %d) / %d (429: %d) | %.1f MB + %.2f MB / %.1f MB |" % (
+            print("| %s | %.1f | %.1f | %.1fx | %d (429: %d) / %d (429: %d) | %d | %.1f MB + %.2f MB / %.1f MB |" % (
                 step, c["wall"], b["wall"], b["wall"] / c["wall"], c["arm"], c["throttled"], b["arm"],
-                b["throttled"], mb(c["proxy"]), mb(c["direct"]), mb(b["proxy"])))
+                b["throttled"], c["storage"], mb(c["proxy"]), mb(c["direct"]), mb(b["proxy"])))
         print("\nThe collection's wall times include ansible-playbook's start-up and each module's (Python, SDK imports, "
               "sign-in); the baseline runs in this process with warm clients and pays none: a script pays %.1fs more "
               "once (a fresh Python importing the SDKs and getting a token, measured here), the az CLI about that "

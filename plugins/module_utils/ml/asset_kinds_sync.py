@@ -125,8 +125,7 @@ class KindSync:
         target's default datastore, each verified (size, MD5); -> bytes copied."""
         target = dict(account=self.target_store["account_name"], container=self.target_store["container_name"],
                       path=path)
-        return sum(blobs.copy_file(self.access, source, target, f["path"], f["size"], f.get("md5"), self.timeout)
-                   for f in files)
+        return blobs.copy_files(self.access, source, target, files, self.timeout)
 
     # ---- containers first -----------------------------------------------------------------------
     def state_blob(self):

@@ -271,9 +271,7 @@ class AssetSync:
             source = detail["source"]
             target = dict(account=self.target_store["account_name"], container=self.target_store["container_name"],
                           path=item["path"])
-            for f in files:
-                copied += blobs.copy_file(self.access, source, target, f["path"], f["size"], f.get("md5"),
-                                          self.timeout)
+            copied = blobs.copy_files(self.access, source, target, files, self.timeout)
             relative = item["path"] + (files[0]["path"] if source["shape"] == "file" else "")
             version[field] = datastore_uri(self.subscription, self.target["group"], self.target["workspace"],
                                            self.target_store["name"], relative)
