@@ -215,3 +215,28 @@ def test_workloads_follow_the_failover_and_the_failback(emulator, run_playbook, 
     else:
         assert secondary == at_rest
         assert w.cluster_max(w.s) == {"cpu": 3 if mode == "hot/hot" else 1}
+
+
+def one_line_failure(run):
+    assert run.rc != 0, run
+    msg = run.failed[0]["result"]["msg"]
+    assert "\n" not in msg.strip(), msg
+    return msg
+
+
+@pytest.mark.parametrize("playbook, extra", [(SYNC, None), (FAILOVER, {"target": "secondary"})])
+def test_a_mode_that_does_not_exist_stops_before_any_change(emulator, run_playbook, tmp_path, playbook, extra):
+    pair = dict(name="wlbad", primary_region="eastus", secondary_region="westus",
+                modes={"inference": "hot/lukewarm", "training": "hot/warm"}, standby_instance_count=0,
+                compute_clusters=[dict(name="cpu", vm_size=VM, max_nodes=2, standby_max_nodes=3)])
+    local = dict(ansible_connection="local", ansible_python_interpreter=sys.executable)
+    inventory = {"dr_pairs": {"hosts": {"wlbad": dict(bcdr_pair=pair, failover_report_dir=str(tmp_path))},
+                              "vars": local}}
+    before = emulator.state()
+    run = run_playbook(playbook, extra, inventory=inventory)
+    msg = one_line_failure(run)
+    assert "modes.inference: 'hot/lukewarm' is not one of hot/hot, hot/warm, hot/cold" in msg, msg
+    assert "standby_instance_count: must be a whole number of at least 1" in msg, msg
+    assert "compute_clusters[0].standby_max_nodes: 3 is more than max_nodes (2)" in msg, msg
+    assert emulator.state() == before
+    assert list(tmp_path.glob("*.json")) == []    # the failover wrote no report: it stopped at its input check
