@@ -83,6 +83,7 @@ class AssetSync:
         self.stats = {}
         self.written = {}  # item key -> the version as its registration returned it (after_apply)
         self._plan = None  # what the plan read, for the record written after the apply
+        self._copies = None  # {copy folder: {blob name: blob}} under the sync's prefix, as the plan listed them
         self._datastores = {}
 
     def run(self, result_key):
@@ -203,6 +204,12 @@ class AssetSync:
         if to_list:
             with self.on("target"):
                 copies = blobs.list_blobs(self.access, t_account, t_container, kind["prefix"])
+            self._copies = {}  # what the target already holds, by copy folder: the copies skip their own listing
+            for blob in copies:
+                where = plan.parse_copy_path(blob["name"], kind["prefix"])
+                if where is not None:
+                    self._copies.setdefault(plan.copy_path(where[0], where[1], where[2], kind["prefix"]),
+                                            {})[blob["name"]] = blob
             orphans = plan.orphan_items(copies, set(to_list), target_versions, items, kind["prefix"])
             for orphan in orphans:
                 self.details[orphan["key"]] = dict(blobs=[b["name"] for b in copies
@@ -271,7 +278,8 @@ class AssetSync:
             source = detail["source"]
             target = dict(account=self.target_store["account_name"], container=self.target_store["container_name"],
                           path=item["path"])
-            copied = blobs.copy_files(self.access, source, target, files, self.timeout)
+            held = self._copies.get(item["path"], {}) if self._copies is not None else None
+            copied = blobs.copy_files(self.access, source, target, files, self.timeout, held=held)
             relative = item["path"] + (files[0]["path"] if source["shape"] == "file" else "")
             version[field] = datastore_uri(self.subscription, self.target["group"], self.target["workspace"],
                                            self.target_store["name"], relative)
