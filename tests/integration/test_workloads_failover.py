@@ -19,7 +19,7 @@ from azure.mgmt.trafficmanager import TrafficManagerManagementClient
 from azure.mgmt.trafficmanager import models as tmm
 
 from emulator.azurite import DEFAULT_BIN
-from pair_fixtures import STATE, make_pair
+from pair_fixtures import make_pair
 
 pytestmark = pytest.mark.skipif(not os.path.exists(DEFAULT_BIN), reason="Azurite is not installed (npm install)")
 
