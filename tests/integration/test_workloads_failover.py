@@ -4,7 +4,8 @@ at 2 instances, all the traffic), runs a training job and has a schedule, fronte
 profile. The sync records the workloads in the secondary's snapshot and keeps its endpoint per mode; the
 failover with the primary hanging moves them into the secondary (endpoint created / scaled / traffic only,
 clusters raised or created, Traffic Manager statuses, the job resubmitted and the schedule recreated from
-the snapshot) without touching the primary; a second run changes nothing; the failback moves them back and
+the snapshot) without touching the primary, and azure-ai-ml's MLClient reads them there; a second run changes
+nothing; the failback moves them back and
 returns the secondary to its state at rest. Bad input: a mode that does not exist stops the sync and the
 failover before any change. No mocks."""
 
@@ -132,6 +133,25 @@ class World:
         return json.loads(sorted(self.reports.glob("*.json"), key=lambda p: p.stat().st_mtime_ns)[-1].read_text())
 
 
+def mlclient_reads(emulator, w):
+    """azure-ai-ml's MLClient on the secondary (the primary hangs) reads the endpoint, its deployment and the
+    resubmitted job as a data scientist would after the failover."""
+    from emulator.mlclient import ml_client, patched_environ
+
+    with patched_environ(emulator):
+        client = ml_client(emulator, w.s.group, w.s.name)
+        endpoint = client.online_endpoints.get(w.endpoint)
+        assert endpoint.traffic == {"blue": 100} and endpoint.provisioning_state == "Succeeded"
+        assert endpoint.scoring_uri == "https://%s.westus.inference.ml.azure.com/score" % w.endpoint
+        blue = client.online_deployments.get("blue", w.endpoint)
+        assert blue.instance_count == 2 and blue.instance_type == VM
+        # the secondary's own copy of the model (the sync copied it), not the primary's
+        assert blue.model.lower() == (ws_id(w.s) + "/models/fraud/versions/1").lower(), blue.model
+        job = client.jobs.get(w.job)
+        assert job.status == "Running" and job.compute == "cpu"
+        assert job.properties[RESUBMITTED_FROM].lower() == (ws_id(w.p) + "/jobs/" + w.job).lower()
+
+
 def timed(run_playbook, label, *args, **kwargs):
     started = time.monotonic()
     run = run_playbook(*args, **kwargs)
@@ -189,6 +209,8 @@ def test_workloads_follow_the_failover_and_the_failback(emulator, run_playbook, 
         assert not any(h.startswith("resubmit in the ") for h in report["human"]), report["human"]
         assert any(h.startswith("schedule nightly is still enabled in the old active") for h in report["human"])
         assert [e["status"] for e in report["timeline"] if e["step"] == "workloads"] == ["ok"]
+
+        mlclient_reads(emulator, w)
 
         rerun = timed(run_playbook, "failover again", FAILOVER, {"target": "secondary"}, inventory=w.inventory)
         assert rerun.rc == 0 and rerun.changed == 0, rerun
