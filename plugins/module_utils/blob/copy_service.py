@@ -85,18 +85,17 @@ class StorageAccess:
         return split_blob_url(url, self.endpoints())
 
     def _key(self, name):
-        with self._lock:
+        with self._lock:  # held while listKeys runs: the threads that need the key at once make one call
             key = self._keys.get(name)
-        if key is None:
-            acct = self.account(name)
-            result = self._clients.storage().storage_accounts.list_keys(acct["resource_group"], name)
-            try:  # azure-mgmt-storage >= 24 models are mappings (``.keys`` is the mapping method)
-                key = result["keys"][0]["value"]
-            except TypeError:
-                key = result.keys[0].value
-            with self._lock:
+            if key is None:
+                acct = self.account(name)
+                result = self._clients.storage().storage_accounts.list_keys(acct["resource_group"], name)
+                try:  # azure-mgmt-storage >= 24 models are mappings (``.keys`` is the mapping method)
+                    key = result["keys"][0]["value"]
+                except TypeError:
+                    key = result.keys[0].value
                 self._keys[name] = key
-        return key
+            return key
 
     def secrets(self):
         with self._lock:

@@ -164,34 +164,50 @@ class AssetSync:
 
         source_versions, target_versions, source_files, target_files = {}, {}, {}, {}
         problems = {}
-        for name in to_list:
+        latest = dict((c["name"], c.get("latest_version")) for c in selected)
+        in_target = set(c["name"] for c in target_containers)
+
+        def read(name):
+            """The reads of one container: its version lists, and the files of the versions that need them."""
+            out = dict(name=name, source_files={}, target_files={}, problems={}, details={})
             with self.on("source"):
-                source_versions[name] = self.ops["list_versions"](clients, self.source["group"], self.source["workspace"],
-                                                                  name)
-            with self.on("target"):
-                target_versions[name] = self.ops["list_versions"](clients, self.target["group"], self.target["workspace"],
-                                                                  name)
-            targets = dict((str(v["version"]), v) for v in target_versions[name])
-            latest = [c for c in selected if c["name"] == name][0].get("latest_version")
-            for version in source_versions[name]:
-                if not plan.version_selected(version, latest, p.get("versions"), p.get("tags")):
+                out["source"] = self.ops["list_versions"](clients, self.source["group"], self.source["workspace"], name)
+            out["target"] = []
+            if name in in_target:  # a container the target does not have has no versions there
+                with self.on("target"):
+                    out["target"] = self.ops["list_versions"](clients, self.target["group"], self.target["workspace"],
+                                                              name)
+            targets = by_version(out["target"])
+            for version in out["source"]:
+                if not plan.version_selected(version, latest[name], p.get("versions"), p.get("tags")):
                     continue
                 key = (name, str(version["version"]))
                 target = targets.get(key[1])
                 detail = dict(version=version)
                 if plan.needs_source_files(version, target, kind):
                     try:
-                        detail["source"], source_files[key] = self.files_of(clients, self.source, version)
-                        detail["files"] = source_files[key]
+                        detail["source"], out["source_files"][key] = self.files_of(clients, self.source, version)
+                        detail["files"] = out["source_files"][key]
                     except (UriError, blobs.CopyError) as exc:
-                        problems[key] = str(exc)
-                        source_files[key] = []
+                        out["problems"][key] = str(exc)
+                        out["source_files"][key] = []
                 if plan.needs_target_files(target, kind):
                     try:
-                        target_files[key] = self.files_of(clients, self.target, target)[1]
+                        out["target_files"][key] = self.files_of(clients, self.target, target)[1]
                     except (UriError, blobs.CopyError):
-                        target_files[key] = None  # unreadable: compared as different (a conflict)
-                self.details[plan.version_key(key[0], key[1], kind)] = detail
+                        out["target_files"][key] = None  # unreadable: compared as different (a conflict)
+                out["details"][plan.version_key(key[0], key[1], kind)] = detail
+            return out
+
+        # the containers are read `parallelism` at a time: on a first sync these reads are half the requests
+        if to_list:
+            with ThreadPoolExecutor(max_workers=max(1, min(len(to_list), int(p["parallelism"])))) as pool:
+                for out in pool.map(read, to_list):
+                    source_versions[out["name"]], target_versions[out["name"]] = out["source"], out["target"]
+                    source_files.update(out["source_files"])
+                    target_files.update(out["target_files"])
+                    problems.update(out["problems"])
+                    self.details.update(out["details"])
 
         items = plan.plan_models(selected, in_step, source_versions, source_files, target_versions, target_files,
                                  p.get("versions"), p.get("tags"), kind)
