@@ -2,7 +2,7 @@
 not a test; it loads the machine).
 
     PYTHONPATH=tests .venv/bin/python benchmarks/sync.py [--models 200] [--versions 5] [--kb 1024]
-        [--envs 100] [--env-versions 3] [--new 10] [--parallelism 4] [--rate-mbit 100]
+        [--envs 100] [--env-versions 3] [--new 10] [--parallelism 8] [--rate-mbit 100]
 
 A fresh emulator; the primary workspace of a pair is seeded with M models x V versions (three files per
 version, ~KB in all; uploaded in parallel to Azurite, versions registered through ARM with the mgmt
@@ -399,7 +399,7 @@ def main():
     parser.add_argument("--envs", type=int, default=100)
     parser.add_argument("--env-versions", type=int, default=3)
     parser.add_argument("--new", type=int, default=10)
-    parser.add_argument("--parallelism", type=int, default=4)
+    parser.add_argument("--parallelism", type=int, default=8, help="the modules' default (8)")
     parser.add_argument("--rate-mbit", type=int, default=100)
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     args = parser.parse_args()

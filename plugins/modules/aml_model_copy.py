@@ -28,7 +28,7 @@ description:
     small record the module keeps in the target's default datastore
     (C(amlops-bcdr/state/models/)); versions and blobs are listed only for containers that changed since
     the two were last found in step. The record is written after the copies, from listings read then, so
-    the run right after a copy costs what a run with nothing to do costs: a few list calls.
+    the run right after a copy costs what a run with nothing to do costs (a few list calls).
   - Crash-safe. A run killed at any point and run again writes the same blobs again and registers what is
     missing; copies that no registered version uses (an interrupted or superseded copy) are deleted from
     the sync's folder by a later run.

@@ -37,7 +37,7 @@ def copy_argument_spec():
         names=dict(type="list", elements="str"),
         versions=dict(type="list", elements="str"),
         tags=dict(type="dict"),
-        parallelism=dict(type="int", default=4),
+        parallelism=dict(type="int", default=8),
         wait_timeout=dict(type="int", default=900),
         full_scan=dict(type="bool", default=False),
     )
@@ -143,20 +143,32 @@ class AssetSync:
         kind = self.kind
         self.subscription = self.module.auth.subscription_id
         self.access = blobs.StorageAccess(clients)
-        with self.on("target"):
-            store = assets.default_datastore(clients, self.target["group"], self.target["workspace"])
-        if store is None or not store.get("account_name") or not store.get("container_name"):
-            raise plan.PlanError("target_workspace: '%s' has no default blob datastore to copy into"
-                                 % self.target["workspace"])
-        self.target_store = store
-        t_account, t_container = store["account_name"], store["container_name"]
+        source, target = self.source, self.target
 
-        with self.on("source"):
-            source_containers = self.ops["list_containers"](clients, self.source["group"], self.source["workspace"])
-        selected = plan.select_containers(source_containers, p.get("names"), kind["key"])
+        def on_side(side, fn, *args):
+            with self.on(side):
+                return fn(*args)
+
+        # the first reads do not depend on each other: at once (a no-op sync is little more than them)
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            store_f = pool.submit(on_side, "target", assets.default_datastore, clients, target["group"], target["workspace"])
+            source_f = pool.submit(on_side, "source", self.ops["list_containers"], clients, source["group"],
+                                   source["workspace"])
+            target_f = pool.submit(on_side, "target", self.ops["list_containers"], clients, target["group"],
+                                   target["workspace"])
+            accounts_f = pool.submit(on_side, "target", self.access.accounts)
+            store = store_f.result()
+            if store is None or not store.get("account_name") or not store.get("container_name"):
+                raise plan.PlanError("target_workspace: '%s' has no default blob datastore to copy into"
+                                     % target["workspace"])
+            self.target_store = store
+            t_account, t_container = store["account_name"], store["container_name"]
+            source_containers = source_f.result()
+            selected = plan.select_containers(source_containers, p.get("names"), kind["key"])
+            target_containers = target_f.result()
+            accounts_f.result()
         state_name = self.state_blob()
         with self.on("target"):
-            target_containers = self.ops["list_containers"](clients, self.target["group"], self.target["workspace"])
             state = blobs.read_json(self.access, t_account, t_container, state_name) or {}
         record = {} if p.get("full_scan") else (state.get("containers") or {})
         to_list, in_step = plan.containers_to_list(selected, target_containers, record)
