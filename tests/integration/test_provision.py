@@ -1,6 +1,7 @@
 """playbooks/provision.yml against the emulator: a full pair from nothing, check mode exact,
-second run changed=0, one variable changes one thing, drift put back, several pairs in parallel,
-and bad input that stops before any change."""
+second run changed=0, one variable changes one thing, drift put back, several pairs in parallel, a re-run
+after a failover that keeps the active secondary's clusters as asked, and bad input that stops before any
+change."""
 
 import copy
 import sys
@@ -124,16 +125,42 @@ def test_one_variable_changes_one_thing(emulator, run_playbook, team):
     apply = run_playbook(PROVISION, inventory=inventory(bigger))
     assert apply.rc == 0, apply
     changed = [t for t in apply.tasks if t["result"].get("changed")]
-    assert {t["task"].split(" : ")[-1] for t in changed} == {"Compute clusters (primary)",
-                                                             "Compute clusters (secondary)"}, changed
+    # hot/warm: the standby's copy stays at its standby_max_nodes (default 1); only the active's grows
+    assert {t["task"].split(" : ")[-1] for t in changed} == {"Compute clusters (primary)"}, changed
     assert {t["task"] for t in check.tasks if t["result"].get("changed")} == {t["task"] for t in changed}
     after = emulator.state()
     changed_ids = sorted(rid for rid in after if after[rid] != before.get(rid))
     assert changed_ids == ["/subscriptions/%s/resourcegroups/rg-prov-eastus/providers/microsoft.machinelearningservices/"
-                           "workspaces/mlw-prov-eastus/computes/cpu" % emulator.endpoint["subscription_id"].lower(),
-                           "/subscriptions/%s/resourcegroups/rg-prov-westus/providers/microsoft.machinelearningservices/"
-                           "workspaces/mlw-prov-westus/computes/cpu" % emulator.endpoint["subscription_id"].lower()]
+                           "workspaces/mlw-prov-eastus/computes/cpu" % emulator.endpoint["subscription_id"].lower()]
+    assert max_nodes(after, "mlw-prov-eastus") == 3 and max_nodes(after, "mlw-prov-westus") == 1
     assert run_playbook(PROVISION, inventory=inventory(bigger)).changed == 0
+
+
+def max_nodes(state, workspace, cluster="cpu"):
+    [found] = [r for rid, r in state.items() if rid.endswith("/workspaces/%s/computes/%s" % (workspace, cluster))]
+    return found["properties"]["properties"]["scaleSettings"]["maxNodeCount"]
+
+
+def test_a_rerun_after_a_failover_keeps_the_active_secondary_at_max_nodes(emulator, run_playbook, team):
+    from azure.mgmt.machinelearningservices import MachineLearningServicesMgmtClient
+
+    pair = pair_def("provfo", principal_id(team), role_assignments=[])
+    pair["compute_clusters"][0]["standby_max_nodes"] = 1
+    assert run_playbook(PROVISION, inventory=inventory(pair)).rc == 0
+    state = emulator.state()
+    assert (max_nodes(state, "mlw-provfo-eastus"), max_nodes(state, "mlw-provfo-westus")) == (2, 1)
+    # a failover made the secondary active (its claim in both workspaces, as aml_dr_state writes it)
+    ml = emulator.client(MachineLearningServicesMgmtClient, "2024-04-01")
+    for group, name in (("rg-provfo-eastus", "mlw-provfo-eastus"), ("rg-provfo-westus", "mlw-provfo-westus")):
+        tags = dict(ml.workspaces.get(group, name).tags or {}, **{
+            "amlops.bcdr.state.active": "secondary", "amlops.bcdr.state.epoch": "1",
+            "amlops.bcdr.state.switched_at": "2026-11-30T09:00:00Z"})
+        ml.workspaces.begin_update(group, name, {"tags": tags}).result()
+    run = run_playbook(PROVISION, inventory=inventory(pair))
+    assert run.rc == 0, run
+    state = emulator.state()
+    # the active secondary runs its clusters as asked; the standby primary rests at standby_max_nodes
+    assert (max_nodes(state, "mlw-provfo-eastus"), max_nodes(state, "mlw-provfo-westus")) == (1, 2)
 
 
 def test_two_pairs_in_parallel(emulator, run_playbook, team):
@@ -172,6 +199,9 @@ BAD = {
     "not enough quota": (dict(compute_clusters=[dict(name="huge", vm_size="Standard_DS3_v2", max_nodes=500)]),
                          "not enough compute quota: eastus: standardDSv2Family needs 2000 cores"),
     "registry not Premium": ("standard-registry", "geo-replication needs Premium"),
+    # caught by the role's argument spec (the same check runs in dr_pair_errors and in the sync and failover roles)
+    "a mode that does not exist": (dict(modes={"inference": "hot/lukewarm"}),
+                                   "inference must be one of: hot/hot, hot/warm, hot/cold"),
 }
 
 
