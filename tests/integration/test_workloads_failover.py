@@ -185,6 +185,19 @@ def test_workloads_follow_the_failover_and_the_failback(emulator, run_playbook, 
         again = timed(run_playbook, "sync again", SYNC, inventory=w.inventory)     # endpoint, the same snapshot)
         assert again.rc == 0 and again.changed == 0, (changed_tasks(again), again)
 
+    if mode == "hot/cold":   # a drill (--check): the plan of every move, nothing changed anywhere
+        before = emulator.state()
+        drill = timed(run_playbook, "drill", FAILOVER, {"target": "secondary"}, inventory=w.inventory, check=True)
+        assert drill.rc == 0, drill
+        assert emulator.state() == before, "the drill changed something"
+        report = w.last_report()
+        assert report["drill"] is True and [(r["endpoint"], r["action"]) for r in report["endpoints"]] == [
+            (w.endpoint, "create")]
+        assert [e["status"] for e in report["timeline"] if e["step"] == "workloads"] == ["check"]
+        predicted = drill.task("amlops.bcdr.failover : Deployments in the target at the recorded counts "
+                               "(started together)")["result"]["results"]
+        assert [(r["item"]["name"], r["changed"]) for r in predicted] == [("blue", True)]
+
     # ---- failover with the primary hanging -------------------------------------------------------
     primary_before = (w.endpoints(w.p), w.cluster_max(w.p), w.jobs(w.p), w.schedules(w.p))
     emulator.set_faults(outages={"eastus": "hang"}, hang_seconds=120)
