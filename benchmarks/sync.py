@@ -35,6 +35,7 @@ import concurrent.futures as cf
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -46,6 +47,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 
+import psutil  # noqa: E402
 from azure.mgmt.machinelearningservices import models as ml  # noqa: E402
 from azure.storage.blob import BlobServiceClient  # noqa: E402
 
@@ -222,12 +224,43 @@ class Bench:
         arm = [ln for ln in lines if re.search(r" INFO [A-Z]+ /subscriptions/", ln)]
         return len(arm), sum(1 for ln in arm if " -> 429 " in ln)
 
+    def cpu(self):
+        """CPU seconds so far: (this process + its reaped children (ansible-playbook and its modules),
+        the emulator's server process, Azurite's process tree), from /proc (utime + stime)."""
+        try:
+            with open(self.emu.state_dir + "/azurite/pid") as fh:
+                azurite = json.load(fh)["pid"]
+        except (OSError, ValueError, KeyError):
+            azurite = None
+
+        def tree(pid, skip=None):
+            # a process and its descendants, less the subtree of ``skip`` (Azurite is the emulator's child)
+            total, todo = 0.0, [pid]
+            while todo:
+                try:
+                    proc = psutil.Process(todo.pop())
+                    t = proc.cpu_times()
+                    total += t.user + t.system
+                    todo.extend(c.pid for c in proc.children() if c.pid != skip)
+                except psutil.Error:
+                    pass
+            return total
+        me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return dict(own=me.ru_utime + me.ru_stime, children=kids.ru_utime + kids.ru_stime,
+                    emulator=tree(self.emu.proc.pid, skip=azurite), azurite=tree(azurite) if azurite else 0.0)
+
     def measure(self, label, who, fn):
         since = len(self.log_lines())
         self.emu.proxy_stats(reset=True)
+        cpu0 = self.cpu()
         started = time.monotonic()
         extra = fn() or {}
         wall = time.monotonic() - started
+        cpu1 = self.cpu()
+        cpu = {k: cpu1[k] - cpu0[k] for k in cpu0}
+        # the collection is the reaped ansible-playbook tree; the baseline is this process's threads
+        mine = cpu["children"] if who == "collection" else cpu["own"]
+        extra["cpu"] = (mine, cpu["emulator"], cpu["azurite"])
         proxy = self.emu.proxy_stats()
         arm, throttled = self.arm_requests(since)
         row = dict(step=label, who=who, wall=wall, arm=arm, throttled=throttled,
@@ -237,6 +270,8 @@ class Bench:
             label, who, wall, arm, throttled, mb(row["proxy"]),
             "%.2f MB, %d storage requests" % (mb(row["direct"]), row["storage"]) if "direct" in row else "-"),
             flush=True)
+        print("  %-34s %-10s CPU s: %s %.1f, emulator %.1f, azurite %.1f (2 cores: %.1f s available)" % (
+            "", who, who, row["cpu"][0], row["cpu"][1], row["cpu"][2], 2 * wall), flush=True)
         return row
 
     def collection(self, target_key, check_ok=True):
@@ -338,6 +373,9 @@ class Bench:
         rate = a.rate_mbit * 1_000_000 // 8
         print("\n(1) first full sync", flush=True)
         self.measure("first sync, loopback", "collection", lambda: self.collection("collection"))
+        if a.first_only:     # for iterating on the collection's first sync: no baseline, no later steps
+            self.measure("2nd sync", "collection", lambda: self.collection("collection"))
+            return
         self.measure("first sync, loopback", "baseline", lambda: self.baseline("baseline"))
         self.emu.set_blob_rate(rate)
         try:
@@ -373,8 +411,8 @@ class Bench:
                  a.parallelism))
         print("| step | collection: wall s | baseline: wall s | baseline/collection | ARM requests (coll. / base.)"
               " | collection's storage requests | blob bytes through the controller: collection (proxy + its direct"
-              " storage calls) / baseline |")
-        print("|---|---:|---:|---:|---:|---:|---:|")
+              " storage calls) / baseline | CPU s: collection / emulator / Azurite (coll. run) |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
         steps = []
         for r in self.rows:
             if r["step"] not in steps:
@@ -382,9 +420,10 @@ class Bench:
         for step in steps:
             c = [r for r in self.rows if r["step"] == step and r["who"] == "collection"][0]
             b = [r for r in self.rows if r["step"] == step and r["who"] == "baseline"][0]
-            print("| %s | %.1f | %.1f | %.1fx | %d (429: %d) / %d (429: %d) | %d | %.1f MB + %.2f MB / %.1f MB |" % (
-                step, c["wall"], b["wall"], b["wall"] / c["wall"], c["arm"], c["throttled"], b["arm"],
-                b["throttled"], c["storage"], mb(c["proxy"]), mb(c["direct"]), mb(b["proxy"])))
+            print("| %s | %.1f | %.1f | %.1fx | %d (429: %d) / %d (429: %d) | %d | %.1f MB + %.2f MB / %.1f MB "
+                  "| %.1f / %.1f / %.1f |" % (
+                      step, c["wall"], b["wall"], b["wall"] / c["wall"], c["arm"], c["throttled"], b["arm"],
+                      b["throttled"], c["storage"], mb(c["proxy"]), mb(c["direct"]), mb(b["proxy"]), *c["cpu"]))
         print("\nThe collection's wall times include ansible-playbook's start-up and each module's (Python, SDK imports, "
               "sign-in); the baseline runs in this process with warm clients and pays none: a script pays %.1fs more "
               "once (a fresh Python importing the SDKs and getting a token, measured here), the az CLI about that "
@@ -402,6 +441,8 @@ def main():
     parser.add_argument("--parallelism", type=int, default=8, help="the modules' default (8)")
     parser.add_argument("--rate-mbit", type=int, default=100)
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--first-only", action="store_true",
+                        help="only the collection's first sync on loopback and its 2nd sync (for iterating)")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="bench-sync-")
     bench = Bench(args, work)
