@@ -288,3 +288,23 @@ def test_report_rows_and_jobs():
                         not_resubmitted=[dict(name="gpu-job", reason="compute gpu is missing"),
                                          dict(name="train-9", reason="a job named train-9 exists"),
                                          dict(name="train-3", reason="the submission failed: quota")])
+
+
+def test_the_syncs_outcome_counts_like_a_copy_module():
+    plan = wp.sync_plan([endpoint()], "hot/warm", 1, SECONDARY)
+    deployments = [dict(changed=True, item=plan["deployments"][0]), dict(changed=False, item=plan["deployments"][1])]
+    standby = [dict(endpoint(), deployments=[dict(name="blue", provisioning_state="Failed"),
+                                             dict(name="green", provisioning_state="Succeeded")])]
+    out = wp.sync_outcome(plan, dict(changed=True), endpoints=[dict(changed=False, item=plan["endpoints"][0])],
+                          deployments=deployments, traffic=[dict(failed=True, msg="boom", item=plan["traffic"][0])],
+                          standby=standby)
+    assert [i["key"] for i in out["copied"]] == ["snapshot workloads", "deployment fraud-api/blue"]
+    assert [i["key"] for i in out["unchanged"]] == ["endpoint fraud-api", "deployment fraud-api/green"]
+    assert out["failed_items"] == [
+        dict(key="traffic fraud-api", error="boom"),
+        dict(key="deployment fraud-api/blue", error="its provisioning state in the standby is Failed")]
+    assert out["summary"] == dict(failed=2, copied=2, unchanged=2)
+    assert out["containers"] == dict(selected=4)   # the endpoint, its two deployments, the snapshot
+    # skipped writes (sync_workloads_apply: false) count as nothing
+    assert wp.sync_outcome(plan, dict(changed=False), deployments=[dict(skipped=True, item={})])["summary"] == dict(
+        failed=0, copied=0, unchanged=1)
