@@ -133,15 +133,36 @@ def list_blobs(access, account, container, prefix):
         return []
 
 
-def list_version_files(access, account, container, path):
-    """The files of a version whose path is ``path`` in the container: a folder (every blob
-    under ``path/``) or a single file (the blob named ``path``). One paged list.
+def list_blobs_bounded(access, account, container, prefix, limit):
+    """list_blobs, or None once more than ``limit`` blobs are under ``prefix`` (the caller then lists
+    narrower prefixes: a shared listing must not read a whole busy container)."""
+    client = access.container(account, container)
+    found = []
+    try:
+        for b in client.list_blobs(name_starts_with=prefix):
+            if len(found) >= limit:
+                return None
+            found.append(dict(name=b.name, size=int(b.size or 0), md5=_md5_text(b.content_settings.content_md5)))
+    except ResourceNotFoundError:
+        return []
+    return found
+
+
+def version_prefix(path):
+    """The listing prefix of a version's path: a folder's path with its '/', a file's path as it is."""
+    root = path.strip("/") if path.endswith("/") else path
+    return root + "/" if path.endswith("/") and root else root
+
+
+def version_files(blobs, path):
+    """The files of a version whose path is ``path``, from a listing of any prefix of
+    ``version_prefix(path)`` (what list_version_files would have read).
 
     -> (shape, files): shape 'folder' or 'file'; files [{path (relative), size, md5}].
     """
     root = path.strip("/") if path.endswith("/") else path
-    prefix = root + "/" if path.endswith("/") and root else root
-    blobs = list_blobs(access, account, container, prefix)
+    prefix = version_prefix(path)
+    blobs = [b for b in blobs if b["name"].startswith(prefix)]
     if not path.endswith("/") and root:
         exact = [b for b in blobs if b["name"] == root]
         if exact:
@@ -150,6 +171,28 @@ def list_version_files(access, account, container, path):
     files = [dict(path=b["name"][start:], size=b["size"], md5=b["md5"]) for b in blobs
              if not root or b["name"].startswith(root + "/")]
     return "folder", [f for f in files if f["path"]]
+
+
+def list_version_files(access, account, container, path):
+    """The files of a version whose path is ``path`` in the container: a folder (every blob
+    under ``path/``) or a single file (the blob named ``path``). One paged list.
+
+    -> (shape, files): shape 'folder' or 'file'; files [{path (relative), size, md5}].
+    """
+    return version_files(list_blobs(access, account, container, version_prefix(path)), path)
+
+
+def shared_prefix(paths):
+    """The longest folder ('.../') that holds every one of ``paths``' listing prefixes; '' when they
+    share only the container's root."""
+    prefixes = [version_prefix(p) for p in paths]
+    common = prefixes[0]
+    for other in prefixes[1:]:
+        n = 0
+        while n < min(len(common), len(other)) and common[n] == other[n]:
+            n += 1
+        common = common[:n]
+    return common[:common.rfind("/") + 1]
 
 
 def source_blob_name(path, shape, relative):

@@ -21,6 +21,9 @@ from ansible_collections.amlops.bcdr.plugins.module_utils.core.runner import Ite
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml import asset_plan as plan
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml import asset_service as assets
 
+# blobs one shared listing of a container's versions may read before the versions are listed one by one
+SHARED_LISTING_LIMIT = 5000
+
 
 def workspace_id(subscription, group, workspace):
     return ("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.MachineLearningServices/workspaces/%s"
@@ -132,6 +135,44 @@ class AssetSync:
             shape, files = blobs.list_version_files(self.access, loc["account"], loc["container"], loc["path"])
         return dict(loc, shape=shape), files
 
+    def source_files_shared(self, clients, versions):
+        """{version string: (location with its shape, files)} of those of one container's ``versions``
+        (they need their source files) whose folders share a folder below the container's root: one
+        listing of that folder instead of one per version. Bounded: a shared folder holding more than
+        SHARED_LISTING_LIMIT blobs, a version that cannot be located, or a failed listing leaves the
+        versions out (files_of lists them one by one, and reports their errors)."""
+        located = {}
+        for version in versions:
+            uri = plan.location_of(version, self.kind)
+            if uri is None:
+                continue
+            try:
+                with self.on("source"):
+                    located[str(version["version"])] = self.locate(clients, self.source, uri)
+            except (UriError, blobs.CopyError):
+                continue
+        groups = {}
+        for ver, loc in located.items():
+            groups.setdefault((loc["account"], loc["container"]), []).append(ver)
+        found = {}
+        for (account, container), vers in groups.items():
+            if len(vers) < 2:
+                continue
+            prefix = blobs.shared_prefix([located[v]["path"] for v in vers])
+            if not prefix:
+                continue
+            try:
+                with self.on("source"):
+                    listed = blobs.list_blobs_bounded(self.access, account, container, prefix, SHARED_LISTING_LIMIT)
+            except (UriError, blobs.CopyError):
+                listed = None
+            if listed is None:
+                continue
+            for v in vers:
+                shape, files = blobs.version_files(listed, located[v]["path"])
+                found[v] = (dict(located[v], shape=shape), files)
+        return found
+
     def state_blob(self):
         p = self.module.params
         scope = json.dumps([workspace_id(self.subscription, self.source["group"], self.source["workspace"]),
@@ -190,13 +231,19 @@ class AssetSync:
                     out["target"] = self.ops["list_versions"](clients, self.target["group"], self.target["workspace"],
                                                               name)
             targets = by_version(out["target"])
-            for version in out["source"]:
-                if not plan.version_selected(version, latest[name], p.get("versions"), p.get("tags")):
-                    continue
+            chosen = [v for v in out["source"]
+                      if plan.version_selected(v, latest[name], p.get("versions"), p.get("tags"))]
+            # the versions of a container usually sit in one folder: one listing of it for them all
+            shared = self.source_files_shared(clients, [v for v in chosen if plan.needs_source_files(
+                v, targets.get(str(v["version"])), kind)])
+            for version in chosen:
                 key = (name, str(version["version"]))
                 target = targets.get(key[1])
                 detail = dict(version=version)
-                if plan.needs_source_files(version, target, kind):
+                if key[1] in shared:
+                    detail["source"], out["source_files"][key] = shared[key[1]]
+                    detail["files"] = out["source_files"][key]
+                elif plan.needs_source_files(version, target, kind):
                     try:
                         detail["source"], out["source_files"][key] = self.files_of(clients, self.source, version)
                         detail["files"] = out["source_files"][key]
