@@ -78,15 +78,21 @@ def _same_workspace(params):
     return side("source") == side("target")
 
 
-def input_errors(params):
-    """-> one-line errors naming the option; [] when the input is good."""
+def workspace_pair_errors(params, what="a copy"):
+    """The source_/target_ options every copy module shares: all four given, two different workspaces."""
     errors = []
     for option in ("source_workspace", "source_resource_group", "target_workspace", "target_resource_group"):
         if not params.get(option):
             errors.append("%s: required" % option)
     if not errors and _same_workspace(params):
-        errors.append("target_workspace: '%s' in '%s' is the source workspace; a copy needs two workspaces"
-                      % (params["target_workspace"], params["target_resource_group"]))
+        errors.append("target_workspace: '%s' in '%s' is the source workspace; %s needs two workspaces"
+                      % (params["target_workspace"], params["target_resource_group"], what))
+    return errors
+
+
+def input_errors(params):
+    """-> one-line errors naming the option; [] when the input is good."""
+    errors = workspace_pair_errors(params)
     for name in params.get("names") or []:
         if not isinstance(name, str) or not NAME_FILTER_RE.match(name):
             errors.append("names: '%s' is not a model name or pattern (letters, digits, '-', '_', '.', "

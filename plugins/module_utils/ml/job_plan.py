@@ -17,6 +17,8 @@ __metaclass__ = type
 import copy
 import re
 
+from ansible_collections.amlops.bcdr.plugins.module_utils.ml import asset_plan
+
 RESUBMITTED_FROM = "amlops.bcdr.resubmitted_from"
 NOUN = "job"
 
@@ -110,25 +112,22 @@ def job_errors(jobs, option="jobs"):
     return errors
 
 
+def compute_map_errors(compute_map):
+    """compute_map (source compute name -> target compute name), shared with aml_schedule_copy."""
+    if compute_map is None:
+        return []
+    if not isinstance(compute_map, dict):
+        return ["compute_map: must be a dict of source compute name -> target compute name"]
+    return ["compute_map.%s: '%s' is not a compute name" % (source, target)
+            for source, target in sorted(compute_map.items())
+            if not isinstance(target, str) or not _COMPUTE_NAME_RE.match(target)]
+
+
 def input_errors(params):
     """-> one-line errors naming the option; [] when the input of aml_job_copy is good."""
-    errors = []
-    for option in ("source_workspace", "source_resource_group", "target_workspace", "target_resource_group"):
-        if not params.get(option):
-            errors.append("%s: required" % option)
-    if not errors and (params["source_workspace"].lower() == params["target_workspace"].lower()
-                       and params["source_resource_group"].lower() == params["target_resource_group"].lower()):
-        errors.append("target_workspace: '%s' in '%s' is the source workspace; a resubmission needs two workspaces"
-                      % (params["target_workspace"], params["target_resource_group"]))
+    errors = asset_plan.workspace_pair_errors(params, "a resubmission")
     errors.extend(status_errors(params.get("statuses")))
-    compute_map = params.get("compute_map")
-    if compute_map is not None:
-        if not isinstance(compute_map, dict):
-            errors.append("compute_map: must be a dict of source compute name -> target compute name")
-        else:
-            for source, target in sorted(compute_map.items()):
-                if not isinstance(target, str) or not _COMPUTE_NAME_RE.match(target):
-                    errors.append("compute_map.%s: '%s' is not a compute name" % (source, target))
+    errors.extend(compute_map_errors(params.get("compute_map")))
     errors.extend(job_errors(params.get("jobs")))
     parallelism = params.get("parallelism")
     if parallelism is not None and (isinstance(parallelism, bool) or not isinstance(parallelism, int)

@@ -17,7 +17,7 @@ __metaclass__ = type
 import copy
 import re
 
-from ansible_collections.amlops.bcdr.plugins.module_utils.ml import job_plan
+from ansible_collections.amlops.bcdr.plugins.module_utils.ml import asset_plan, job_plan
 
 # Set by the service (or by a job's run): never sent, never compared.
 SERVER_FIELDS = ("provisioningState",)
@@ -33,7 +33,6 @@ SOURCE_DONE = "none"           # nothing to do (already disabled, gone, not aske
 UNREACHABLE = "unreachable"    # the source did not answer: reported in source_not_disabled
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$")
-_COMPUTE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _WS_RE = re.compile(r"^/subscriptions/[^/]+/resource[Gg]roups/[^/]+/providers/"
                     r"Microsoft\.MachineLearningServices/workspaces/[^/]+$", re.IGNORECASE)
 
@@ -91,22 +90,8 @@ def schedule_errors(schedules, option="schedules"):
 
 def input_errors(params):
     """-> one-line errors naming the option; [] when the input of aml_schedule_copy is good."""
-    errors = []
-    for option in ("source_workspace", "source_resource_group", "target_workspace", "target_resource_group"):
-        if not params.get(option):
-            errors.append("%s: required" % option)
-    if not errors and (params["source_workspace"].lower() == params["target_workspace"].lower()
-                       and params["source_resource_group"].lower() == params["target_resource_group"].lower()):
-        errors.append("target_workspace: '%s' in '%s' is the source workspace; a copy needs two workspaces"
-                      % (params["target_workspace"], params["target_resource_group"]))
-    compute_map = params.get("compute_map")
-    if compute_map is not None:
-        if not isinstance(compute_map, dict):
-            errors.append("compute_map: must be a dict of source compute name -> target compute name")
-        else:
-            for source, target in sorted(compute_map.items()):
-                if not isinstance(target, str) or not _COMPUTE_NAME_RE.match(target):
-                    errors.append("compute_map.%s: '%s' is not a compute name" % (source, target))
+    errors = asset_plan.workspace_pair_errors(params)
+    errors.extend(job_plan.compute_map_errors(params.get("compute_map")))
     errors.extend(schedule_errors(params.get("schedules")))
     return errors
 
