@@ -200,7 +200,7 @@ class ComponentSync(KindSync):
     def _env_in_target(self, clients, ref, fresh=False):
         key = (ref["name"], ref["version"])
         if fresh or key not in self.envs:
-            self.envs[key] = kinds.environment_exists(clients, self.target["group"], self.target["workspace"], *key)
+            self.envs[key] = kinds.asset_exists(clients, self.target["group"], self.target["workspace"], "environment", *key)
         return self.envs[key]
 
     def plan_one(self, clients, source, target):

@@ -117,12 +117,28 @@ def put_code_version(clients, group, workspace, code):
         group, workspace, code["name"], str(code["version"]), body))
 
 
-def environment_exists(clients, group, workspace, name, version):
+def _getter(ml, kind):
+    """(group, workspace, name, version) -> the resource, per kind (versioned assets or not)."""
+    if kind == "compute":
+        return lambda g, w, n, v: ml.compute.get(g, w, n)
+    if kind == "datastore":
+        return lambda g, w, n, v: ml.datastores.get(g, w, n)
+    versions, containers = dict(environment=(ml.environment_versions, ml.environment_containers),
+                                code=(ml.code_versions, ml.code_containers),
+                                component=(ml.component_versions, ml.component_containers),
+                                data=(ml.data_versions, ml.data_containers),
+                                model=(ml.model_versions, ml.model_containers))[kind]
+    return lambda g, w, n, v: versions.get(g, w, n, v) if v else containers.get(g, w, n)
+
+
+def asset_exists(clients, group, workspace, kind, name, version=None):
+    """Whether a workspace's compute, datastore or asset (version, or container without one) exists: one
+    GET. Shared by the copies (component environments), job/schedule resubmission and deployments."""
     try:
-        clients.ml().environment_versions.get(group, workspace, name, version)
-        return True
+        _getter(clients.ml(), kind)(group, workspace, name, version)
     except ResourceNotFoundError:
         return False
+    return True
 
 
 # ---- datastores ---------------------------------------------------------------------------------

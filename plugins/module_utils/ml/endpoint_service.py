@@ -15,6 +15,7 @@ __metaclass__ = type
 
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.errors import AzureOperationError
 from ansible_collections.amlops.bcdr.plugins.module_utils.core.waiters import wait_for_lro, wait_until
+from ansible_collections.amlops.bcdr.plugins.module_utils.ml import asset_kinds_service
 from ansible_collections.amlops.bcdr.plugins.module_utils.ml.endpoint_plan import (
     AUTH_MODES,
     TRANSITIONAL,
@@ -209,10 +210,5 @@ def asset_exists(clients, ref):
     Registry assets are Azure's to check when the deployment is written (None: not checked here)."""
     if ref.get("form") != "arm" or str(ref.get("owner_type")).lower() != "workspaces":
         return None
-    operations = dict(models=clients.ml().model_versions, environments=clients.ml().environment_versions,
-                      codes=clients.ml().code_versions)[ref["kind"]]
-    try:
-        operations.get(ref["group"], ref["owner"], ref["name"], ref["version"])
-    except ResourceNotFoundError:
-        return False
-    return True
+    kind = dict(models="model", environments="environment", codes="code")[ref["kind"]]
+    return asset_kinds_service.asset_exists(clients, ref["group"], ref["owner"], kind, ref["name"], ref["version"])

@@ -13,6 +13,8 @@ __metaclass__ = type
 import io
 import json
 
+from ansible_collections.amlops.bcdr.plugins.module_utils.ml import asset_kinds_service
+
 try:
     from azure.core.exceptions import ResourceNotFoundError
 except ImportError:  # reported by the module through the client factory
@@ -58,24 +60,6 @@ def submit_job(clients, group, workspace, name, properties):
                                                           content_type="application/json"))
 
 
-def _getter(ml, kind):
-    """(group, workspace, name, version) -> the resource, per reference kind (versioned or not)."""
-    if kind == "compute":
-        return lambda g, w, n, v: ml.compute.get(g, w, n)
-    if kind == "datastore":
-        return lambda g, w, n, v: ml.datastores.get(g, w, n)
-    versions, containers = dict(environment=(ml.environment_versions, ml.environment_containers),
-                                code=(ml.code_versions, ml.code_containers),
-                                component=(ml.component_versions, ml.component_containers),
-                                data=(ml.data_versions, ml.data_containers),
-                                model=(ml.model_versions, ml.model_containers))[kind]
-    return lambda g, w, n, v: versions.get(g, w, n, v) if v else containers.get(g, w, n)
-
-
 def reference_exists(clients, group, workspace, ref):
     """Whether the reference (job_plan.references item) exists in the workspace (one GET)."""
-    try:
-        _getter(clients.ml(), ref["kind"])(group, workspace, ref["name"], ref.get("version"))
-    except ResourceNotFoundError:
-        return False
-    return True
+    return asset_kinds_service.asset_exists(clients, group, workspace, ref["kind"], ref["name"], ref.get("version"))
